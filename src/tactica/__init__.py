@@ -1,0 +1,63 @@
+"""tactica: Domain-Driven Design, CQRS and event sourcing building blocks, sync and async.
+
+This module re-exports the flavour-neutral names. Domain classes come in two flavours
+with the same names and behaviour: `tactica.dataclasses` (standard-library dataclasses)
+and `tactica.pydantic` (pydantic v2 models, extra ``pydantic``).
+"""
+
+from tactica.codec import JsonCodec, TypeRegistry
+from tactica.domain.context import MessageContext, current_message_context, message_context
+from tactica.domain.frozendict import FrozenDict
+from tactica.domain.ids import uuid7
+from tactica.domain.specification import Predicate, Specification
+from tactica.errors import (
+    AggregateAlreadyExistsError,
+    AggregateNotFoundError,
+    ConcurrencyError,
+    ConfigurationError,
+    DuplicateMessageTypeError,
+    ImmutableObjectError,
+    InvalidMessageError,
+    MessageDecodeError,
+    MessageEncodeError,
+    MissingExtraError,
+    MissingIdentityError,
+    SerializationError,
+    TacticaError,
+    UnknownMessageTypeError,
+)
+from tactica.ports import AsyncRepository, Repository
+from tactica.stores.memory import AsyncInMemoryRepository, InMemoryDatabase, InMemoryRepository
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "AggregateAlreadyExistsError",
+    "AggregateNotFoundError",
+    "AsyncInMemoryRepository",
+    "AsyncRepository",
+    "ConcurrencyError",
+    "ConfigurationError",
+    "DuplicateMessageTypeError",
+    "FrozenDict",
+    "ImmutableObjectError",
+    "InMemoryDatabase",
+    "InMemoryRepository",
+    "InvalidMessageError",
+    "JsonCodec",
+    "MessageContext",
+    "MessageDecodeError",
+    "MessageEncodeError",
+    "MissingExtraError",
+    "MissingIdentityError",
+    "Predicate",
+    "Repository",
+    "SerializationError",
+    "Specification",
+    "TacticaError",
+    "TypeRegistry",
+    "UnknownMessageTypeError",
+    "current_message_context",
+    "message_context",
+    "uuid7",
+]

@@ -1,0 +1,53 @@
+"""The JSON format for pydantic models, on pydantic-core's own serializer and validator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_core import PydanticSerializationError, ValidationError
+
+from tactica.codec._finite import float_fields
+from tactica.codec._formats import Buffer, check_finite
+from tactica.domain.naming import message_name
+from tactica.errors import MessageDecodeError, MessageEncodeError
+
+__all__ = ["PydanticFormat"]
+
+
+class PydanticFormat:
+    """Encodes with ``__pydantic_serializer__`` and decodes strictly, ignoring unknown fields.
+
+    Strict: ``"1"`` is not an int, as in the msgspec format. Unknown fields are ignored on
+    decode (a newer writer may have added one), while construction still rejects them.
+    """
+
+    __slots__ = ("_cls", "_float_fields", "_name", "_serializer", "_validator")
+
+    def __init__(self, cls: Any) -> None:
+        """Bind the model's serializer and validator."""
+        self._cls = cls
+        self._name = message_name(cls)
+        self._serializer = cls.__pydantic_serializer__
+        self._validator = cls.__pydantic_validator__
+        annotations = {name: info.annotation for name, info in cls.model_fields.items()}
+        self._float_fields = float_fields(cls, annotations)
+
+    def encode(self, value: Any) -> bytes:
+        """Return the JSON document for `value`, refusing NaN and infinity."""
+        if self._float_fields:
+            check_finite(self._cls, value, self._float_fields)
+        try:
+            data: bytes = self._serializer.to_json(value)
+        except PydanticSerializationError as error:
+            raise MessageEncodeError(self._name, str(error)) from error
+        return data
+
+    def decode(self, data: Buffer) -> Any:
+        """Return a validated model, translating pydantic's errors to a typed error."""
+        try:
+            return self._validator.validate_json(data, strict=True, extra="ignore")
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            location = ".".join(str(part) for part in first["loc"])
+            where = f"$.{location}" if location else None
+            raise MessageDecodeError(self._name, first["msg"], where) from error

@@ -1,0 +1,119 @@
+"""Entities and aggregate roots in the dataclass flavour."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar
+
+from typing_extensions import Self
+
+from tactica.dataclasses._model import MutableModel
+from tactica.domain.identity import AUTO_ID, id_factory_for, resolve_id_type
+from tactica.errors import ImmutableObjectError
+
+__all__ = ["AggregateRoot", "Entity"]
+
+TId = TypeVar("TId")
+TEvent = TypeVar("TEvent")
+
+_PENDING = "_tactica_pending_events"
+
+
+class Entity(MutableModel, Generic[TId]):
+    """A domain object defined by its identity, not by its attributes.
+
+    Two entities are equal when they are of the same concrete type and have the same
+    ``id``; the hash is the id's. The id cannot be reassigned. When omitted it is generated
+    as a UUIDv7 if the id type is ``UUID`` (or a ``NewType`` of it); other id types must be
+    passed explicitly.
+
+    Example:
+        >>> from typing import NewType
+        >>> from uuid import UUID
+        >>> from tactica.dataclasses import Entity
+        >>> CustomerId = NewType("CustomerId", UUID)
+        >>> class Customer(Entity[CustomerId]):
+        ...     name: str
+        >>> ada = Customer(name="Ada")
+        >>> ada == Customer(id=ada.id, name="Ada Lovelace")
+        True
+    """
+
+    _tactica_id_factory: ClassVar[Callable[[], Any] | None] = None
+
+    id: TId = dataclasses.field(default=AUTO_ID)
+
+    def __post_init__(self) -> None:
+        """Generate the id if it was omitted, then check invariants."""
+        if self.id is AUTO_ID:
+            self.__dict__["id"] = type(self)._new_id()
+        self.check_invariants()
+
+    @classmethod
+    def _new_id(cls) -> Any:
+        factory = cls.__dict__.get("_tactica_id_factory")
+        if factory is None:
+            factory = id_factory_for(cls, resolve_id_type(cls, Entity))
+            cls._tactica_id_factory = staticmethod(factory)  # type: ignore[assignment]
+            factory = cls.__dict__["_tactica_id_factory"].__func__
+        return factory()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Set an attribute, refusing to reassign the identity."""
+        if name == "id" and "id" in self.__dict__:
+            msg = f"{type(self).__qualname__}.id cannot be reassigned: an entity keeps its identity"
+            raise ImmutableObjectError(msg)
+        object.__setattr__(self, name, value)
+
+    def __eq__(self, other: object) -> bool:
+        """Return whether `other` is the same entity: same concrete type, same id."""
+        if not isinstance(other, Entity):
+            return NotImplemented
+        return type(other) is type(self) and other.id == self.id
+
+    def __hash__(self) -> int:
+        """Hash by identity."""
+        return hash(self.id)
+
+    def check_invariants(self) -> None:
+        """Raise if the state breaks a rule; called after construction."""
+
+
+class AggregateRoot(Entity[TId]):
+    """The entity through which a consistency boundary is changed and loaded.
+
+    ``version`` counts stored changes (0 until first stored) and drives optimistic
+    concurrency. Methods record domain events with `record`; the unit of work (or your
+    code) takes them with `pull_events` after the change is stored. Pending events are not
+    fields: they never appear in ``repr``, comparisons or serialized state, and a copy gets
+    its own list.
+    """
+
+    version: int = 0
+
+    def record(self, event: object) -> None:
+        """Append `event` to the pending events."""
+        pending: list[object] | None = self.__dict__.get(_PENDING)
+        if pending is None:
+            self.__dict__[_PENDING] = [event]
+        else:
+            pending.append(event)
+
+    def pull_events(self) -> list[Any]:
+        """Return the pending events in recording order and clear them, in one step."""
+        pending: list[Any] = self.__dict__.pop(_PENDING, None) or []
+        return pending
+
+    @property
+    def pending_events(self) -> tuple[Any, ...]:
+        """The recorded events not yet pulled, oldest first (a read-only snapshot)."""
+        return tuple(self.__dict__.get(_PENDING, ()))
+
+    def __copy__(self) -> Self:
+        """Copy the state; the copy gets its own list of pending events."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        if _PENDING in self.__dict__:
+            clone.__dict__[_PENDING] = list(self.__dict__[_PENDING])
+        return clone

@@ -1,0 +1,56 @@
+"""The decorator-free dataclass machinery shared by every dataclass-flavour base."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, NoReturn
+
+from typing_extensions import dataclass_transform
+
+from tactica.errors import ImmutableObjectError
+
+__all__ = ["FrozenModel", "MutableModel", "refuse_change"]
+
+
+def refuse_change(self: object, name: str, value: object = None) -> NoReturn:
+    """Raise the error for assigning to (or deleting from) an immutable instance."""
+    kind = type(self).__qualname__
+    msg = (
+        f"cannot change {kind}.{name}: {kind} is immutable; create a new instance instead "
+        "(dataclasses.replace(obj, field=value))"
+    )
+    raise ImmutableObjectError(msg)
+
+
+def _refuse_delete(self: object, name: str) -> NoReturn:
+    refuse_change(self, name)
+
+
+@dataclass_transform(
+    kw_only_default=True, frozen_default=True, field_specifiers=(dataclasses.field,)
+)
+class FrozenModel:
+    """Base of immutable dataclass-flavour classes: every subclass becomes a frozen dataclass.
+
+    Subclasses are keyword-only and compare by value; assigning a field raises
+    `ImmutableObjectError`. Validation belongs in ``check_invariants``.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Turn the subclass into a frozen, keyword-only dataclass."""
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(cls, frozen=True, kw_only=True)
+        cls.__setattr__ = refuse_change  # type: ignore[method-assign,assignment]
+        cls.__delattr__ = _refuse_delete  # type: ignore[method-assign,assignment]
+
+
+@dataclass_transform(
+    kw_only_default=True, frozen_default=False, field_specifiers=(dataclasses.field,)
+)
+class MutableModel:
+    """Base of mutable dataclass-flavour classes (entities): keyword-only, no value equality."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Turn the subclass into a keyword-only dataclass that keeps the inherited equality."""
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(cls, kw_only=True, eq=False)

@@ -1,0 +1,71 @@
+"""The message context: which message is being handled right now.
+
+The buses set it while a handler runs; events and messages created inside the handler read
+it to fill their ``correlation_id`` and ``causation_id``, so nothing ever needs stamping.
+Outside a bus (scripts, tests, consumers of a foreign broker) set it by hand with
+`message_context`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from uuid import UUID
+
+__all__ = ["MessageContext", "current_message_context", "message_context"]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageContext:
+    """The ids a newly created message or event inherits.
+
+    ``correlation_id`` groups every message of one business transaction; ``causation_id``
+    is the id of the message whose handling created the new one.
+    """
+
+    correlation_id: UUID | None = None
+    causation_id: UUID | None = None
+
+
+_EMPTY = MessageContext()
+_current: ContextVar[MessageContext] = ContextVar("tactica_message_context", default=_EMPTY)
+
+
+def current_message_context() -> MessageContext:
+    """Return the context in force in this task or thread (empty when none was set)."""
+    return _current.get()
+
+
+def current_correlation_id() -> UUID | None:
+    """Return the correlation id in force, used as a field default factory."""
+    return _current.get().correlation_id
+
+
+def current_causation_id() -> UUID | None:
+    """Return the causation id in force, used as a field default factory."""
+    return _current.get().causation_id
+
+
+@contextmanager
+def message_context(
+    *, correlation_id: UUID | None, causation_id: UUID | None
+) -> Iterator[MessageContext]:
+    """Make messages and events created inside the block carry these ids.
+
+    Contexts nest and are restored on exit, also on error. The value lives in a
+    `contextvars.ContextVar`, so concurrent asyncio tasks and threads each see their own.
+
+    Example:
+        >>> from tactica import message_context, uuid7
+        >>> with message_context(correlation_id=uuid7(), causation_id=None) as ctx:
+        ...     ctx.causation_id is None
+        True
+    """
+    context = MessageContext(correlation_id=correlation_id, causation_id=causation_id)
+    token = _current.set(context)
+    try:
+        yield context
+    finally:
+        _current.reset(token)

@@ -1,0 +1,72 @@
+"""An immutable, hashable mapping used for event metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, NoReturn, TypeVar
+
+from tactica.errors import ImmutableObjectError
+
+__all__ = ["FrozenDict"]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _refuse(self: object, *args: object, **kwargs: object) -> NoReturn:
+    raise ImmutableObjectError(
+        f"{type(self).__name__} cannot be changed; build a new one, e.g. "
+        "FrozenDict({**old, 'key': value})"
+    )
+
+
+class FrozenDict(dict[_K, _V]):
+    """A `dict` that refuses every change after construction and can be hashed.
+
+    It stays a real `dict` so JSON encoders handle it natively and reading costs nothing
+    extra; only the mutating methods are closed.
+    """
+
+    __slots__ = ("_hash",)
+
+    def __init__(
+        self, items: Mapping[_K, _V] | Iterable[tuple[_K, _V]] = (), /, **kwargs: _V
+    ) -> None:
+        """Build the mapping once, like `dict`."""
+        dict.__init__(self, items, **kwargs)  # type: ignore[arg-type]  # dict's own overloads
+
+    __setitem__ = _refuse
+    __delitem__ = _refuse
+    __ior__ = _refuse  # type: ignore[assignment]  # refusing is the point
+    clear = _refuse
+    pop = _refuse  # type: ignore[assignment]
+    popitem = _refuse
+    setdefault = _refuse  # type: ignore[assignment]
+    update = _refuse  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]  # dict is unhashable; this one is not
+        """Hash by content, computed once."""
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash: int = hash(frozenset(self.items()))
+            return self._hash
+
+    def __repr__(self) -> str:
+        """Show the content like a dict literal wrapped in the type name."""
+        return f"FrozenDict({dict.__repr__(self)})"
+
+    def __copy__(self) -> FrozenDict[_K, _V]:
+        """Return self: an immutable value needs no copy."""
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict[_K, _V]:
+        """Return self: an immutable value needs no copy."""
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Rebuild from a plain dict (dict's default would call the refused __setitem__)."""
+        return (FrozenDict, (dict(self),))
+
+
+EMPTY: FrozenDict[Any, Any] = FrozenDict()

@@ -1,0 +1,75 @@
+"""Stable names and schema versions of message classes.
+
+A message class is stored and routed by its registered name, never by its import path, so
+that moving or renaming a class never orphans stored data. The name defaults to the class's
+qualified name and is set explicitly with a class keyword::
+
+    class OrderPlaced(DomainEvent, name="orders.placed", aliases=("OrderCreated",), version=2):
+        ...
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from tactica.errors import ConfigurationError
+
+__all__ = ["configure_message_class", "message_aliases", "message_name", "message_version"]
+
+# Brackets, commas and spaces admit the names pydantic gives parametrised generic models.
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:/\-\[\], ]{0,199}$")
+
+
+def _default_name(cls: type) -> str:
+    return cls.__qualname__.replace(".<locals>", "")
+
+
+def _check_name(cls: type, name: object, what: str) -> str:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        msg = (
+            f"{cls.__qualname__}: the message {what} {name!r} is not valid; use 1-200 "
+            "characters from letters, digits and _ . : / - [ ] , starting with a letter or _"
+        )
+        raise ConfigurationError(msg)
+    return name
+
+
+def configure_message_class(
+    cls: type, *, name: str | None, aliases: Iterable[str], version: int
+) -> None:
+    """Record a message class's registered name, old names and schema version.
+
+    Called from the flavour bases' ``__init_subclass__``; validates eagerly so a bad name is
+    reported when the class is defined, not when the first message is stored.
+    """
+    if isinstance(aliases, str):
+        msg = f"{cls.__qualname__}: aliases must be a tuple of names, not the string {aliases!r}"
+        raise ConfigurationError(msg)
+    if type(version) is not int or version < 1:
+        msg = f"{cls.__qualname__}: version must be an int >= 1, not {version!r}"
+        raise ConfigurationError(msg)
+    registered = _check_name(cls, _default_name(cls) if name is None else name, "name")
+    old_names = tuple(_check_name(cls, alias, "alias") for alias in aliases)
+    cls.__message_name__ = registered  # type: ignore[attr-defined]  # set on the class itself
+    cls.__message_aliases__ = old_names  # type: ignore[attr-defined]
+    cls.__message_version__ = version  # type: ignore[attr-defined]
+
+
+def message_name(cls: type) -> str:
+    """Return the registered name of a message class (its qualified name if unconfigured)."""
+    name: Any = cls.__dict__.get("__message_name__")
+    return name if isinstance(name, str) else _default_name(cls)
+
+
+def message_aliases(cls: type) -> tuple[str, ...]:
+    """Return the former names a message class still answers to."""
+    aliases: Any = cls.__dict__.get("__message_aliases__", ())
+    return tuple(aliases)
+
+
+def message_version(cls: type) -> int:
+    """Return the schema version of a message class (1 unless declared)."""
+    version: Any = cls.__dict__.get("__message_version__", 1)
+    return int(version)

@@ -1,0 +1,20 @@
+"""Domain building blocks as pydantic v2 models (extra: ``pydantic``).
+
+The same names with the same behaviour as `tactica.dataclasses`: subclass `ValueObject`,
+`Entity`, `AggregateRoot` and `DomainEvent` and declare fields as annotations. On top of
+that, pydantic validates field types on construction and serializes with its own encoder.
+"""
+
+try:
+    import pydantic as _pydantic  # noqa: F401 - probe the extra before anything else
+except ImportError as error:  # pragma: no cover - exercised by the extras test in a subprocess
+    from tactica.errors import MissingExtraError
+
+    raise MissingExtraError("tactica.pydantic", "pydantic") from error
+
+from tactica.domain.specification import Specification
+from tactica.pydantic._entity import AggregateRoot, Entity
+from tactica.pydantic._event import DomainEvent
+from tactica.pydantic._value_object import ValueObject
+
+__all__ = ["AggregateRoot", "DomainEvent", "Entity", "Specification", "ValueObject"]

@@ -1,0 +1,118 @@
+"""Entities and aggregate roots in the pydantic flavour."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+from typing_extensions import Self
+
+from tactica.domain.identity import AUTO_ID, id_factory_for
+from tactica.errors import ImmutableObjectError
+
+__all__ = ["AggregateRoot", "Entity"]
+
+TId = TypeVar("TId")
+
+
+class Entity(BaseModel, Generic[TId]):
+    """A domain object defined by its identity, not by its attributes.
+
+    Two entities are equal when they are of the same concrete type and have the same
+    ``id``; the hash is the id's. The id cannot be reassigned. When omitted it is generated
+    as a UUIDv7 if the id type is ``UUID`` (or a ``NewType`` of it); other id types must be
+    passed explicitly.
+
+    Example:
+        >>> from typing import NewType
+        >>> from uuid import UUID
+        >>> from tactica.pydantic import Entity
+        >>> CustomerId = NewType("CustomerId", UUID)
+        >>> class Customer(Entity[CustomerId]):
+        ...     name: str
+        >>> ada = Customer(name="Ada")
+        >>> ada == Customer(id=ada.id, name="Ada Lovelace")
+        True
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    _tactica_id_factory: ClassVar[Callable[[], Any] | None] = None
+
+    id: TId = AUTO_ID
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Generate the id if it was omitted, then check invariants."""
+        if self.id is AUTO_ID:
+            self.__dict__["id"] = type(self)._new_id()
+        self.check_invariants()
+
+    @classmethod
+    def _new_id(cls) -> Any:
+        factory = cls.__dict__.get("_tactica_id_factory")
+        if factory is None:
+            factory = id_factory_for(cls, cls.model_fields["id"].annotation)
+            type.__setattr__(cls, "_tactica_id_factory", staticmethod(factory))
+            return factory()
+        return factory.__func__()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Set an attribute, refusing to reassign the identity."""
+        if name == "id":
+            msg = f"{type(self).__qualname__}.id cannot be reassigned: an entity keeps its identity"
+            raise ImmutableObjectError(msg)
+        super().__setattr__(name, value)
+
+    def __eq__(self, other: object) -> bool:
+        """Return whether `other` is the same entity: same concrete type, same id."""
+        if not isinstance(other, Entity):
+            return NotImplemented
+        return type(other) is type(self) and other.id == self.id
+
+    def __hash__(self) -> int:
+        """Hash by identity."""
+        return hash(self.id)
+
+    def check_invariants(self) -> None:
+        """Raise if the state breaks a rule; called after construction."""
+
+
+class AggregateRoot(Entity[TId]):
+    """The entity through which a consistency boundary is changed and loaded.
+
+    ``version`` counts stored changes (0 until first stored) and drives optimistic
+    concurrency. Methods record domain events with `record`; the unit of work (or your
+    code) takes them with `pull_events` after the change is stored. Pending events are a
+    private attribute: they never appear in ``repr``, comparisons or serialized state, and
+    a copy gets its own list.
+    """
+
+    version: int = 0
+
+    _pending_events: list[Any] = PrivateAttr(default_factory=list)
+
+    def record(self, event: object) -> None:
+        """Append `event` to the pending events."""
+        self._pending_events.append(event)
+
+    def pull_events(self) -> list[Any]:
+        """Return the pending events in recording order and clear them, in one step."""
+        private = self.__pydantic_private__
+        assert private is not None  # always set: the model declares a private attribute
+        pending: list[Any] = private["_pending_events"]
+        private["_pending_events"] = []
+        return pending
+
+    @property
+    def pending_events(self) -> tuple[Any, ...]:
+        """The recorded events not yet pulled, oldest first (a read-only snapshot)."""
+        return tuple(self._pending_events)
+
+    def __copy__(self) -> Self:
+        """Copy the state; the copy gets its own list of pending events."""
+        clone = super().__copy__()
+        private = clone.__pydantic_private__
+        assert private is not None  # always set: the model declares a private attribute
+        private["_pending_events"] = list(private["_pending_events"])
+        return clone

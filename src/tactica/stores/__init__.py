@@ -1,0 +1,1 @@
+"""Storage backends. The only package that talks to databases (memory, SQLite, PostgreSQL)."""

@@ -1,0 +1,11 @@
+"""The in-memory backend: the reference implementation and the blessed fake.
+
+It passes every conformance contract in `tactica.testing`, so tests written against it
+hold for the database backends too.
+"""
+
+from tactica.stores.memory._database import InMemoryDatabase
+from tactica.stores.memory._repository_async import AsyncInMemoryRepository
+from tactica.stores.memory._repository_sync import InMemoryRepository
+
+__all__ = ["AsyncInMemoryRepository", "InMemoryDatabase", "InMemoryRepository"]

@@ -1,0 +1,96 @@
+"""The in-memory database: committed aggregate state shared by repositories."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from tactica.errors import AggregateAlreadyExistsError, ConcurrencyError
+
+__all__ = ["Change", "ChangeKind", "InMemoryDatabase", "StoredAggregate"]
+
+
+class ChangeKind(Enum):
+    """What a change does to a stored aggregate."""
+
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAggregate:
+    """A committed aggregate: a detached copy and the version it was stored at."""
+
+    version: int
+    state: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One write of a commit, checked against the stored version before anything applies."""
+
+    kind: ChangeKind
+    table: str
+    aggregate_id: Any
+    expected_version: int
+    state: Any = None
+
+
+class InMemoryDatabase:
+    """Committed state for in-memory repositories, safe to share between threads and tasks.
+
+    Several repositories (one per unit of work, like database sessions) work on one
+    database; `apply` checks every change's expected version and then applies all of them,
+    or none, under one lock, exactly like a transaction with ``UPDATE ... WHERE version``.
+    """
+
+    __slots__ = ("_lock", "_tables")
+
+    def __init__(self) -> None:
+        """Create an empty database."""
+        self._lock = threading.Lock()
+        self._tables: dict[str, dict[Any, StoredAggregate]] = {}
+
+    def load(self, table: str, aggregate_id: Any) -> StoredAggregate | None:
+        """Return the committed aggregate with this id, or ``None``."""
+        with self._lock:
+            return self._tables.get(table, {}).get(aggregate_id)
+
+    def apply(self, changes: Iterable[Change]) -> None:
+        """Apply all `changes` atomically, or raise `ConcurrencyError` and apply none."""
+        changes = list(changes)
+        with self._lock:
+            for change in changes:
+                stored = self._tables.get(change.table, {}).get(change.aggregate_id)
+                _check(change, stored)
+            for change in changes:
+                rows = self._tables.setdefault(change.table, {})
+                if change.kind is ChangeKind.DELETE:
+                    del rows[change.aggregate_id]
+                else:
+                    rows[change.aggregate_id] = StoredAggregate(
+                        change.expected_version + 1, change.state
+                    )
+
+    def count(self, table: str) -> int:
+        """Return how many aggregates `table` holds."""
+        with self._lock:
+            return len(self._tables.get(table, {}))
+
+
+def _check(change: Change, stored: StoredAggregate | None) -> None:
+    if change.kind is ChangeKind.INSERT:
+        if stored is not None:
+            raise AggregateAlreadyExistsError(change.table, change.aggregate_id)
+        return
+    if stored is None or stored.version != change.expected_version:
+        found = "was deleted" if stored is None else f"is at version {stored.version}"
+        msg = (
+            f"{change.table} {change.aggregate_id!r} was changed concurrently: this copy is at "
+            f"version {change.expected_version} but the stored one {found}; reload and retry"
+        )
+        raise ConcurrencyError(msg)

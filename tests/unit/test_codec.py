@@ -1,0 +1,258 @@
+"""The JSON codec round-trips rich values exactly and turns every bad input into a typed error."""
+
+import importlib
+import math
+import os
+import pickle
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from enum import Enum
+from types import ModuleType
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from tactica import (
+    JsonCodec,
+    MessageDecodeError,
+    MessageEncodeError,
+    SerializationError,
+    TypeRegistry,
+    UnknownMessageTypeError,
+    uuid7,
+)
+
+
+class Colour(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@pytest.fixture(params=["dataclasses", "pydantic"])
+def flavour(request: pytest.FixtureRequest) -> ModuleType:
+    return importlib.import_module(f"tactica.{request.param}")
+
+
+def make_types(flavour: ModuleType) -> tuple[Any, Any]:
+    class Price(flavour.ValueObject):
+        amount: Decimal
+        currency: str
+
+    class ItemPriced(flavour.DomainEvent, name="items.priced"):
+        item_id: UUID
+        price: Price
+        colour: Colour
+        tags: tuple[str, ...]
+        valid_from: datetime
+        weight: float = 1.0
+        note: str | None = None
+
+    return Price, ItemPriced
+
+
+def sample(flavour: ModuleType) -> Any:
+    price, item_priced = make_types(flavour)
+    return item_priced(
+        item_id=uuid7(),
+        price=price(amount=Decimal("19.90"), currency="EUR"),
+        colour=Colour.BLUE,
+        tags=("new", "sale"),
+        valid_from=datetime(2026, 5, 1, 9, 30, tzinfo=timezone(timedelta(hours=2))),
+        metadata={"tenant": "acme", "trace": [1, 2.5, None]},
+    )
+
+
+def test_rich_values_round_trip_exactly(flavour: ModuleType) -> None:
+    """UUIDs, aware datetimes, Decimals, enums, nested values and tuples survive unchanged."""
+    event = sample(flavour)
+    codec = JsonCodec(TypeRegistry([type(event)]))
+    decoded = codec.decode_named("items.priced", codec.encode(event))
+    assert decoded == event
+    assert decoded.price.amount == Decimal("19.90")
+    assert str(decoded.price.amount) == "19.90"
+    assert decoded.valid_from.utcoffset() == timedelta(hours=2)
+    assert decoded.tags == ("new", "sale")
+    assert decoded.colour is Colour.BLUE
+    assert decoded.metadata == {"tenant": "acme", "trace": [1, 2.5, None]}
+
+
+def test_both_flavours_write_the_same_json(flavour: ModuleType) -> None:
+    """The stored form does not depend on the flavour, so data can move between them."""
+    other = "pydantic" if flavour.__name__.endswith("dataclasses") else "dataclasses"
+    event = sample(flavour)
+    codec = JsonCodec()
+    _, other_type = make_types(importlib.import_module(f"tactica.{other}"))
+    assert codec.encode(codec.decode(codec.encode(event), other_type)) == codec.encode(event)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "reason"),
+    [
+        (b"not json", None, "malformed|invalid"),
+        (b'{"item_id": "', None, "truncated|EOF|malformed|invalid"),
+        (b"[1, 2]", None, "object|dict"),
+        (b"42", None, "object|dict"),
+        (b"\xff\xfe{}", None, "malformed|invalid|utf"),
+        (b'{"item_id": "' + b"\\ud800" + b'"}', None, "truncated|invalid|malformed|surrogate"),
+        (b"[" * 100_000 + b"]" * 100_000, None, "object|deep|recursion|dict"),
+        (b'{"note": "no id"}', "", "missing|required"),
+        (b'{"item_id": "not-a-uuid"}', "item_id", "UUID|uuid"),
+    ],
+)
+def test_bad_documents_raise_a_typed_error_naming_type_and_field(
+    flavour: ModuleType, payload: bytes, field: str | None, reason: str
+) -> None:
+    """Malformed, truncated, mis-shaped or hostile documents all become MessageDecodeError."""
+    _, item_priced = make_types(flavour)
+    with pytest.raises(MessageDecodeError, match=f"(?i){reason}") as caught:
+        JsonCodec().decode(payload, item_priced)
+    assert caught.value.type_name == "items.priced"
+    if field:
+        assert caught.value.field is not None
+        assert field in caught.value.field
+
+
+def good_document(flavour: ModuleType, **overrides: Any) -> bytes:
+    import json
+
+    document = json.loads(JsonCodec().encode(sample(flavour)))
+    document.update(overrides)
+    return json.dumps(document).encode()
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"weight": "1.5"}, "weight"),
+        ({"tags": "new"}, "tags"),
+        ({"colour": "green"}, "colour"),
+        ({"price": {"amount": "1"}}, "price"),
+        ({"note": 5}, "note"),
+        ({"valid_from": "yesterday"}, "valid_from"),
+    ],
+)
+def test_wrong_field_types_name_the_field(
+    flavour: ModuleType, override: dict[str, Any], field: str
+) -> None:
+    """A field of the wrong type is reported with its JSON path."""
+    _, item_priced = make_types(flavour)
+    with pytest.raises(MessageDecodeError) as caught:
+        JsonCodec().decode(good_document(flavour, **override), item_priced)
+    assert caught.value.field is not None
+    assert field in caught.value.field
+
+
+def test_strings_and_booleans_are_not_numbers(flavour: ModuleType) -> None:
+    """Decoding is strict: "1" is not an int and true is not 1."""
+
+    class Counted(flavour.DomainEvent):
+        count: int
+
+    for wrong in (b'{"count": "1"}', b'{"count": true}', b'{"count": 1.5}'):
+        with pytest.raises(MessageDecodeError, match="count|int"):
+            JsonCodec().decode(wrong, Counted)
+
+
+def test_unknown_fields_are_ignored_on_decode(flavour: ModuleType) -> None:
+    """An older reader accepts documents in which a newer writer added fields."""
+    _, item_priced = make_types(flavour)
+    decoded = JsonCodec().decode(good_document(flavour, added_later="x"), item_priced)
+    assert decoded.tags == ("new", "sale")
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_nan_and_infinity_are_refused_when_encoding(flavour: ModuleType, bad: float) -> None:
+    """JSON cannot hold them; writing null instead would silently change the value."""
+    event = sample(flavour)
+    item_priced = type(event)
+    values = {name: getattr(event, name) for name in ("item_id", "price", "colour", "tags")}
+    codec = JsonCodec()
+    if flavour.__name__.endswith("dataclasses"):
+        with pytest.raises(MessageEncodeError, match=r"\$\.weight"):
+            codec.encode(item_priced(**values, valid_from=event.valid_from, weight=bad))
+    else:  # pydantic refuses them already on construction (allow_inf_nan=False)
+        with pytest.raises(ValueError, match="finite"):
+            item_priced(**values, valid_from=event.valid_from, weight=bad)
+    nested = item_priced(**values, valid_from=event.valid_from, metadata={"x": [1, {"y": bad}]})
+    with pytest.raises(MessageEncodeError, match=r"\$\.metadata\.x\[1\]\.y"):
+        codec.encode(nested)
+
+
+def test_bad_input_errors_are_serialization_errors() -> None:
+    """One except clause catches every codec failure."""
+    for error in (MessageDecodeError, MessageEncodeError, UnknownMessageTypeError):
+        assert issubclass(error, SerializationError)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pickle.dumps(os.system, protocol=4),
+        b'{"py/object": "os.system", "py/reduce": [{"py/function": "os.system"}, ["id"]]}',
+        b"!!python/object/apply:os.system ['id']",
+    ],
+    ids=["pickle", "jsonpickle", "yaml"],
+)
+def test_serialized_objects_are_data_never_code(
+    flavour: ModuleType, payload: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pickle, jsonpickle and YAML object payloads are refused without running anything."""
+    calls: list[object] = []
+    monkeypatch.setattr(os, "system", lambda *args: calls.append(args))
+    _, item_priced = make_types(flavour)
+    with pytest.raises(MessageDecodeError):
+        JsonCodec().decode(payload, item_priced)
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["os:system", "os.system", "builtins:eval", "subprocess:Popen", "importlib:import_module"],
+)
+def test_type_names_from_data_are_never_imported(name: str) -> None:
+    """Resolving a hostile type name fails in the registry and imports nothing."""
+    codec = JsonCodec(TypeRegistry())
+    with pytest.raises(UnknownMessageTypeError, match="unknown message type"):
+        codec.decode_named(name, b"{}")
+
+
+def test_resolving_a_module_name_does_not_load_the_module() -> None:
+    """Proven in a fresh interpreter: the named module is still absent afterwards."""
+    script = (
+        "import sys\n"
+        "from tactica import JsonCodec, UnknownMessageTypeError\n"
+        "try:\n"
+        "    JsonCodec().decode_named('xml.dom.minidom:parseString', b'{}')\n"
+        "except UnknownMessageTypeError:\n"
+        "    pass\n"
+        "print('xml.dom.minidom' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+def test_unsupported_values_raise_an_encode_error() -> None:
+    """A value msgspec cannot represent is a MessageEncodeError, not a bare TypeError."""
+    from tactica.dataclasses import DomainEvent
+
+    class Odd(DomainEvent):
+        payload: Any
+
+    with pytest.raises(MessageEncodeError, match="Odd"):
+        JsonCodec().encode(Odd(payload=object()))
+
+
+def test_a_class_msgspec_cannot_describe_is_a_serialization_error() -> None:
+    """Asking to decode into an unsupported type fails with a typed error."""
+
+    class NotSerializable:
+        def __init__(self, handle: object) -> None:
+            self.handle = handle
+
+    with pytest.raises(SerializationError):
+        JsonCodec().decode(b"{}", NotSerializable)
