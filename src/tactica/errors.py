@@ -26,6 +26,9 @@ __all__ = [
 ]
 
 
+_SHOWN = 200  # characters of an unknown type name quoted back; stored data may be hostile
+
+
 class TacticaError(Exception):
     """Base class of every exception raised by tactica."""
 
@@ -122,7 +125,7 @@ class UnknownMessageTypeError(SerializationError, LookupError):
 
     def __init__(self, type_name: str, known: int) -> None:
         """Name the unknown type and how many names the registry knows."""
-        shown = type_name if len(type_name) <= 200 else type_name[:200] + "..."
+        shown = type_name if len(type_name) <= _SHOWN else type_name[:_SHOWN] + "..."
         super().__init__(
             f"unknown message type {shown!r} (the registry knows {known} names); "
             "register the class, or add the old name to its aliases if it was renamed"

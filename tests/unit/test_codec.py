@@ -152,7 +152,7 @@ def test_strings_and_booleans_are_not_numbers(flavour: ModuleType) -> None:
         count: int
 
     for wrong in (b'{"count": "1"}', b'{"count": true}', b'{"count": 1.5}'):
-        with pytest.raises(MessageDecodeError, match="count|int"):
+        with pytest.raises(MessageDecodeError, match=r"count|int"):
             JsonCodec().decode(wrong, Counted)
 
 

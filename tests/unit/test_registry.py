@@ -46,7 +46,7 @@ def test_resolves_names_and_aliases() -> None:
 def test_unknown_names_raise_a_typed_error() -> None:
     """An unregistered name (or a non-string) is an UnknownMessageTypeError."""
     registry = TypeRegistry([CartCreated])
-    with pytest.raises(UnknownMessageTypeError, match="carts.deleted") as caught:
+    with pytest.raises(UnknownMessageTypeError, match=r"carts\.deleted") as caught:
         registry.resolve("carts.deleted")
     assert caught.value.type_name == "carts.deleted"
     with pytest.raises(UnknownMessageTypeError):

@@ -8,15 +8,15 @@ are walked, so events made of strings, ints, UUIDs and timestamps pay nothing.
 from __future__ import annotations
 
 import dataclasses
-import datetime
+import datetime as dt
 import enum
 import math
 import types
 import typing
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, cast, get_args, get_origin
 
 __all__ = ["float_fields", "non_finite_path"]
 
@@ -25,10 +25,10 @@ _FLOAT_FREE: tuple[type, ...] = (
     int,
     bytes,
     uuid.UUID,
-    datetime.datetime,
-    datetime.date,
-    datetime.time,
-    datetime.timedelta,
+    dt.datetime,
+    dt.date,
+    dt.time,
+    dt.timedelta,
     Decimal,
     enum.Enum,
     type(None),
@@ -52,9 +52,8 @@ def _can_hold_float(annotation: object) -> bool:
     return True
 
 
-def float_fields(cls: type, annotations: Mapping[str, object]) -> tuple[str, ...]:
+def float_fields(annotations: Mapping[str, object]) -> tuple[str, ...]:
     """Return the names of `cls`'s fields whose declared type can hold a float value."""
-    del cls
     return tuple(name for name, annotation in annotations.items() if _can_hold_float(annotation))
 
 
@@ -63,16 +62,18 @@ def non_finite_path(value: Any, path: str) -> str | None:
 
     Walks with an explicit stack, so hostile nesting cannot exhaust the recursion limit.
     """
-    stack: list[tuple[Any, str]] = [(value, path)]
+    stack: list[tuple[object, str]] = [(value, path)]
     while stack:
         item, where = stack.pop()
         if isinstance(item, float):
             if not math.isfinite(item):
                 return where
         elif isinstance(item, Mapping):
-            stack.extend((v, f"{where}.{k}") for k, v in item.items())  # type: ignore[misc]
+            mapping = cast("Mapping[object, object]", item)
+            stack.extend((v, f"{where}.{k}") for k, v in mapping.items())
         elif isinstance(item, list | tuple | set | frozenset):
-            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))  # type: ignore[arg-type]
+            members = cast("Iterable[object]", item)
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(members))
         elif dataclasses.is_dataclass(item) and not isinstance(item, type):
             stack.extend(
                 (getattr(item, f.name), f"{where}.{f.name}") for f in dataclasses.fields(item)

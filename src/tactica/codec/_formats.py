@@ -38,8 +38,9 @@ def check_finite(cls: type, value: object, fields: tuple[str, ...]) -> None:
         where = non_finite_path(getattr(value, name), f"$.{name}")
         if where is not None:
             raise MessageEncodeError(
-                message_name(cls), "NaN and infinity have no JSON form; store a finite number "
-                "or None", where
+                message_name(cls),
+                "NaN and infinity have no JSON form; store a finite number or None",
+                where,
             )
 
 
@@ -61,12 +62,12 @@ class MsgspecFormat:
         self._cls = cls
         self._name = message_name(cls)
         self._encode = msgspec.json.Encoder().encode
-        self._decoder = msgspec.json.Decoder(cls)
+        self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(cls)
         annotations: dict[str, object] = {}
         if dataclasses.is_dataclass(cls):
             hints = typing.get_type_hints(cls)
             annotations = {f.name: hints.get(f.name, Any) for f in dataclasses.fields(cls)}
-        self._float_fields = float_fields(cls, annotations)
+        self._float_fields = float_fields(annotations)
 
     def encode(self, value: Any) -> bytes:
         """Return the JSON document for `value`, refusing NaN and infinity."""

@@ -65,4 +65,5 @@ class JsonCodec:
         The name is looked up in the registry only; an unregistered name raises
         `UnknownMessageTypeError` and nothing is imported or executed.
         """
-        return self.decode(data, self.registry.resolve(type_name))
+        message_type: type[Any] = self.registry.resolve(type_name)
+        return self.decode(data, message_type)

@@ -30,7 +30,7 @@ class PydanticFormat:
         self._serializer = cls.__pydantic_serializer__
         self._validator = cls.__pydantic_validator__
         annotations = {name: info.annotation for name, info in cls.model_fields.items()}
-        self._float_fields = float_fields(cls, annotations)
+        self._float_fields = float_fields(annotations)
 
     def encode(self, value: Any) -> bytes:
         """Return the JSON document for `value`, refusing NaN and infinity."""

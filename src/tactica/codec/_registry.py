@@ -66,7 +66,7 @@ class TypeRegistry:
         Convenient for an aggregate's family of events declared under a common base class.
         """
         found: list[type] = []
-        pending = list(base.__subclasses__())
+        pending: list[type] = list(base.__subclasses__())
         while pending:
             cls = pending.pop()
             found.append(cls)

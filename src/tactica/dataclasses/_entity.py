@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import Any, ClassVar, Generic, TypeVar
-
-from typing_extensions import Self
+from typing import Any, Generic, Self, TypeVar, cast
 
 from tactica.dataclasses._model import MutableModel
-from tactica.domain.identity import AUTO_ID, id_factory_for, resolve_id_type
+from tactica.domain.identity import AUTO_ID, new_id, resolve_id_type
 from tactica.errors import ImmutableObjectError
 
 __all__ = ["AggregateRoot", "Entity"]
@@ -40,24 +37,13 @@ class Entity(MutableModel, Generic[TId]):
         True
     """
 
-    _tactica_id_factory: ClassVar[Callable[[], Any] | None] = None
-
     id: TId = dataclasses.field(default=AUTO_ID)
 
     def __post_init__(self) -> None:
         """Generate the id if it was omitted, then check invariants."""
         if self.id is AUTO_ID:
-            self.__dict__["id"] = type(self)._new_id()
+            self.__dict__["id"] = new_id(type(self), _declared_id_type)
         self.check_invariants()
-
-    @classmethod
-    def _new_id(cls) -> Any:
-        factory = cls.__dict__.get("_tactica_id_factory")
-        if factory is None:
-            factory = id_factory_for(cls, resolve_id_type(cls, Entity))
-            cls._tactica_id_factory = staticmethod(factory)  # type: ignore[assignment]
-            factory = cls.__dict__["_tactica_id_factory"].__func__
-        return factory()
 
     def __setattr__(self, name: str, value: object) -> None:
         """Set an attribute, refusing to reassign the identity."""
@@ -68,9 +54,9 @@ class Entity(MutableModel, Generic[TId]):
 
     def __eq__(self, other: object) -> bool:
         """Return whether `other` is the same entity: same concrete type, same id."""
-        if not isinstance(other, Entity):
-            return NotImplemented
-        return type(other) is type(self) and other.id == self.id
+        if type(other) is type(self):
+            return cast("Self", other).id == self.id
+        return False if isinstance(other, Entity) else NotImplemented
 
     def __hash__(self) -> int:
         """Hash by identity."""
@@ -78,6 +64,10 @@ class Entity(MutableModel, Generic[TId]):
 
     def check_invariants(self) -> None:
         """Raise if the state breaks a rule; called after construction."""
+
+
+def _declared_id_type(cls: type[Entity[Any]]) -> object:
+    return resolve_id_type(cls, Entity)
 
 
 class AggregateRoot(Entity[TId]):

@@ -12,7 +12,7 @@ from tactica.errors import ImmutableObjectError
 __all__ = ["FrozenModel", "MutableModel", "refuse_change"]
 
 
-def refuse_change(self: object, name: str, value: object = None) -> NoReturn:
+def refuse_change(self: object, name: str, _value: object = None) -> NoReturn:
     """Raise the error for assigning to (or deleting from) an immutable instance."""
     kind = type(self).__qualname__
     msg = (
@@ -40,8 +40,8 @@ class FrozenModel:
         """Turn the subclass into a frozen, keyword-only dataclass."""
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(cls, frozen=True, kw_only=True)
-        cls.__setattr__ = refuse_change  # type: ignore[method-assign,assignment]
-        cls.__delattr__ = _refuse_delete  # type: ignore[method-assign,assignment]
+        cls.__setattr__ = refuse_change  # type: ignore[method-assign]
+        cls.__delattr__ = _refuse_delete  # type: ignore[method-assign]
 
 
 @dataclass_transform(

@@ -8,7 +8,7 @@ Outside a bus (scripts, tests, consumers of a foreign broker) set it by hand wit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -51,7 +51,7 @@ def current_causation_id() -> UUID | None:
 @contextmanager
 def message_context(
     *, correlation_id: UUID | None, causation_id: UUID | None
-) -> Iterator[MessageContext]:
+) -> Generator[MessageContext, None, None]:
     """Make messages and events created inside the block carry these ids.
 
     Contexts nest and are restored on exit, also on error. The value lives in a

@@ -13,7 +13,7 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
-def _refuse(self: object, *args: object, **kwargs: object) -> NoReturn:
+def _refuse(self: object, *_args: object, **_kwargs: object) -> NoReturn:
     raise ImmutableObjectError(
         f"{type(self).__name__} cannot be changed; build a new one, e.g. "
         "FrozenDict({**old, 'key': value})"
@@ -33,16 +33,16 @@ class FrozenDict(dict[_K, _V]):
         self, items: Mapping[_K, _V] | Iterable[tuple[_K, _V]] = (), /, **kwargs: _V
     ) -> None:
         """Build the mapping once, like `dict`."""
-        dict.__init__(self, items, **kwargs)  # type: ignore[arg-type]  # dict's own overloads
+        super().__init__(items, **kwargs)
 
     __setitem__ = _refuse
     __delitem__ = _refuse
-    __ior__ = _refuse  # type: ignore[assignment]  # refusing is the point
+    __ior__ = _refuse  # refusing is the point
     clear = _refuse
-    pop = _refuse  # type: ignore[assignment]
+    pop = _refuse
     popitem = _refuse
-    setdefault = _refuse  # type: ignore[assignment]
-    update = _refuse  # type: ignore[assignment]
+    setdefault = _refuse
+    update = _refuse
 
     def __hash__(self) -> int:  # type: ignore[override]  # dict is unhashable; this one is not
         """Hash by content, computed once."""
@@ -54,7 +54,7 @@ class FrozenDict(dict[_K, _V]):
 
     def __repr__(self) -> str:
         """Show the content like a dict literal wrapped in the type name."""
-        return f"FrozenDict({dict.__repr__(self)})"
+        return f"FrozenDict({super().__repr__()})"
 
     def __copy__(self) -> FrozenDict[_K, _V]:
         """Return self: an immutable value needs no copy."""

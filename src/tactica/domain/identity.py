@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import typing
+import weakref
 from collections.abc import Callable
 from typing import Any, Final, NewType, TypeVar, get_args, get_origin
 from uuid import UUID
@@ -44,15 +46,19 @@ def resolve_id_type(cls: type, base: type) -> object:
     for klass in cls.__mro__:
         if klass is base:
             break
-        annotation = klass.__dict__.get("__annotations__", {}).get("id")
+        annotation = inspect.get_annotations(klass).get("id")
         if annotation is not None and not isinstance(annotation, str | TypeVar):
             return annotation
         for parent in klass.__dict__.get("__orig_bases__", ()):
             origin = get_origin(parent)
             args = get_args(parent)
-            if isinstance(origin, type) and issubclass(origin, base) and args:
-                if not isinstance(args[0], TypeVar):
-                    return args[0]
+            if (
+                isinstance(origin, type)
+                and issubclass(origin, base)
+                and args
+                and not isinstance(args[0], TypeVar)
+            ):
+                return args[0]
     hints = typing.get_type_hints(cls) if cls.__module__ in _importable_modules() else {}
     resolved = hints.get("id", Any)
     return Any if isinstance(resolved, TypeVar) else resolved
@@ -83,3 +89,15 @@ def id_factory_for(cls: type, id_type: object) -> Callable[[], Any]:
         raise MissingIdentityError(msg)
 
     return refuse
+
+
+_T = TypeVar("_T")
+_factories: weakref.WeakKeyDictionary[type, Callable[[], Any]] = weakref.WeakKeyDictionary()
+
+
+def new_id(cls: type[_T], id_type_of: Callable[[type[_T]], object]) -> Any:
+    """Return a fresh id for an instance of `cls`, deciding how (once per class)."""
+    factory = _factories.get(cls)
+    if factory is None:
+        factory = _factories[cls] = id_factory_for(cls, id_type_of(cls))
+    return factory()

@@ -4,8 +4,7 @@ A message class is stored and routed by its registered name, never by its import
 that moving or renaming a class never orphans stored data. The name defaults to the class's
 qualified name and is set explicitly with a class keyword::
 
-    class OrderPlaced(DomainEvent, name="orders.placed", aliases=("OrderCreated",), version=2):
-        ...
+    class OrderPlaced(DomainEvent, name="orders.placed", aliases=("OrderCreated",), version=2): ...
 """
 
 from __future__ import annotations

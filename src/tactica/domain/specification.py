@@ -56,9 +56,7 @@ class Specification(ABC, Generic[T_contra]):
         return Not(self)
 
 
-def _parts(
-    spec: Specification[T], kind: type[AllOf[T]] | type[AnyOf[T]]
-) -> tuple[Specification[T], ...]:
+def _parts(spec: Specification[T], kind: type[AllOf[T] | AnyOf[T]]) -> tuple[Specification[T], ...]:
     if type(spec) is kind:
         return spec.parts
     return (spec,)
@@ -93,7 +91,7 @@ class _Composite(Specification[T_contra]):
         return _evaluate(self, candidate)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.parts == self.parts  # type: ignore[attr-defined]
+        return type(other) is type(self) and other.parts == self.parts
 
     def __hash__(self) -> int:
         return hash((type(self), self.parts))
@@ -132,7 +130,7 @@ class Not(Specification[T_contra]):
 
     def __eq__(self, other: object) -> bool:
         """Equal to a negation of an equal rule."""
-        return isinstance(other, Not) and other.negated == self.negated
+        return type(other) is type(self) and getattr(other, "negated", None) == self.negated
 
     def __hash__(self) -> int:
         """Hash consistently with equality."""

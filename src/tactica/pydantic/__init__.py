@@ -5,8 +5,10 @@ The same names with the same behaviour as `tactica.dataclasses`: subclass `Value
 that, pydantic validates field types on construction and serializes with its own encoder.
 """
 
-try:
-    import pydantic as _pydantic  # noqa: F401 - probe the extra before anything else
+import importlib
+
+try:  # probe the extra before anything else, so the error names it
+    importlib.import_module("pydantic")
 except ImportError as error:  # pragma: no cover - exercised by the extras test in a subprocess
     from tactica.errors import MissingExtraError
 

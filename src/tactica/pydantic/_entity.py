@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
-from typing_extensions import Self
 
-from tactica.domain.identity import AUTO_ID, id_factory_for
+from tactica.domain.identity import AUTO_ID, new_id
 from tactica.errors import ImmutableObjectError
 
 __all__ = ["AggregateRoot", "Entity"]
@@ -38,24 +36,13 @@ class Entity(BaseModel, Generic[TId]):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    _tactica_id_factory: ClassVar[Callable[[], Any] | None] = None
-
     id: TId = AUTO_ID
 
-    def model_post_init(self, context: Any, /) -> None:
+    def model_post_init(self, _context: Any, /) -> None:
         """Generate the id if it was omitted, then check invariants."""
         if self.id is AUTO_ID:
-            self.__dict__["id"] = type(self)._new_id()
+            vars(self)["id"] = new_id(type(self), _declared_id_type)
         self.check_invariants()
-
-    @classmethod
-    def _new_id(cls) -> Any:
-        factory = cls.__dict__.get("_tactica_id_factory")
-        if factory is None:
-            factory = id_factory_for(cls, cls.model_fields["id"].annotation)
-            type.__setattr__(cls, "_tactica_id_factory", staticmethod(factory))
-            return factory()
-        return factory.__func__()
 
     def __setattr__(self, name: str, value: object) -> None:
         """Set an attribute, refusing to reassign the identity."""
@@ -66,9 +53,9 @@ class Entity(BaseModel, Generic[TId]):
 
     def __eq__(self, other: object) -> bool:
         """Return whether `other` is the same entity: same concrete type, same id."""
-        if not isinstance(other, Entity):
-            return NotImplemented
-        return type(other) is type(self) and other.id == self.id
+        if type(other) is type(self):
+            return cast("Self", other).id == self.id
+        return False if isinstance(other, Entity) else NotImplemented
 
     def __hash__(self) -> int:
         """Hash by identity."""
@@ -76,6 +63,10 @@ class Entity(BaseModel, Generic[TId]):
 
     def check_invariants(self) -> None:
         """Raise if the state breaks a rule; called after construction."""
+
+
+def _declared_id_type(cls: type[Entity[Any]]) -> object:
+    return cls.model_fields["id"].annotation
 
 
 class AggregateRoot(Entity[TId]):

@@ -22,7 +22,10 @@ _utc_now = partial(datetime.now, UTC)
 
 
 def _freeze(value: Mapping[str, Any]) -> FrozenDict[str, Any]:
-    return value if type(value) is FrozenDict else FrozenDict(value)
+    # The exact-type check skips a copy for the common case of an already frozen mapping.
+    if type(value) is FrozenDict:
+        return value  # pyright: ignore[reportUnknownVariableType]
+    return FrozenDict(value)
 
 
 class DomainEvent(BaseModel):
@@ -68,7 +71,7 @@ class DomainEvent(BaseModel):
         super().__init_subclass__(**kwargs)
         configure_message_class(cls, name=name, aliases=aliases, version=version)
 
-    def model_post_init(self, context: Any, /) -> None:
+    def model_post_init(self, _context: Any, /) -> None:
         """Run `check_invariants` once the fields are validated (also after decoding)."""
         self.check_invariants()
 

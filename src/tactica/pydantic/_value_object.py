@@ -38,7 +38,7 @@ class ValueObject(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    def model_post_init(self, context: Any, /) -> None:
+    def model_post_init(self, _context: Any, /) -> None:
         """Run `check_invariants` once the fields are validated (also after decoding)."""
         self.check_invariants()
 

@@ -5,8 +5,10 @@ implement the hooks for your backend; the in-memory backend passes every contrac
 a fake you can trust in your own tests.
 """
 
-try:
-    import pytest as _pytest  # noqa: F401 - probe the extra before anything else
+import importlib
+
+try:  # probe the extra before anything else, so the error names it
+    importlib.import_module("pytest")
 except ImportError as error:  # pragma: no cover - exercised by the extras test in a subprocess
     from tactica.errors import MissingExtraError
 

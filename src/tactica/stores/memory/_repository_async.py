@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from tactica.errors import AggregateNotFoundError
 from tactica.stores.memory._database import Change, ChangeKind, InMemoryDatabase
@@ -110,7 +110,9 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
                 kind = ChangeKind.UPDATE
             else:
                 continue
-            writes.append(Change(kind, self._table, aggregate_id, version, detached_copy(aggregate)))
+            writes.append(
+                Change(kind, self._table, aggregate_id, version, detached_copy(aggregate))
+            )
         writes.extend(
             Change(ChangeKind.DELETE, self._table, aggregate_id, version)
             for aggregate_id, version in self._deleted.items()
@@ -129,7 +131,7 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         written = {change.aggregate_id for change in writes}
         for aggregate_id, aggregate in self._identity_map.items():
             if aggregate_id in written:
-                aggregate.version = _version_of(aggregate) + 1  # type: ignore[attr-defined]
+                _versioned(aggregate).version += 1
         self._forget()
 
     async def rollback(self) -> None:
@@ -143,13 +145,21 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         self._deleted.clear()
 
 
+class _Versioned(Protocol):
+    id: Any
+    version: int
+
+
+def _versioned(aggregate: object) -> _Versioned:
+    return cast("_Versioned", aggregate)
+
+
 def _id_of(aggregate: object) -> Any:
-    return aggregate.id  # type: ignore[attr-defined]
+    return _versioned(aggregate).id
 
 
 def _version_of(aggregate: object) -> int:
-    version: int = aggregate.version  # type: ignore[attr-defined]
-    return version
+    return _versioned(aggregate).version
 
 
 def _has_pending(aggregate: object) -> bool:

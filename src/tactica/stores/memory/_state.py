@@ -8,7 +8,8 @@ in-memory one compares these structural snapshots instead.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Collection
+from typing import Any, cast
 
 __all__ = ["detached_copy", "structure"]
 
@@ -32,17 +33,24 @@ def structure(value: Any) -> Any:
         node: list[Any] = [type(item).__qualname__]
         out.append(node)
         if isinstance(item, dict):
-            seen.add(id(item))
-            for key in sorted(item, key=repr):  # type: ignore[arg-type]
+            mapping = cast("dict[object, object]", item)
+            seen.add(id(mapping))
+            for key in sorted(mapping, key=repr):
                 node.append(repr(key))
-                stack.append((item[key], node))
+                stack.append((mapping[key], node))
         elif isinstance(item, list | tuple | set | frozenset):
-            seen.add(id(item))
-            members = sorted(item, key=repr) if isinstance(item, set | frozenset) else item  # type: ignore[arg-type]
-            stack.extend((member, node) for member in reversed(members))  # type: ignore[arg-type]
+            collection = cast("Collection[object]", item)
+            seen.add(id(collection))
+            members: list[object] = (
+                sorted(collection, key=repr)
+                if isinstance(item, set | frozenset)
+                else list(collection)
+            )
+            stack.extend((member, node) for member in reversed(members))
         elif hasattr(item, "__dict__"):
             seen.add(id(item))
-            fields = {k: v for k, v in vars(item).items() if not k.startswith("_tactica")}
+            attributes = cast("dict[str, object]", vars(item))
+            fields = {k: v for k, v in attributes.items() if not k.startswith("_tactica")}
             stack.append((fields, node))
         else:
             node.append(repr(item))
@@ -51,15 +59,16 @@ def structure(value: Any) -> Any:
 
 def _freeze(value: Any) -> Any:
     stack: list[Any] = [value]
-    order: list[list[Any]] = []
+    order: list[list[object]] = []
     while stack:
         item = stack.pop()
         if isinstance(item, list):
-            order.append(item)  # type: ignore[arg-type]
-            stack.extend(item)  # type: ignore[arg-type]
-    frozen: dict[int, tuple[Any, ...]] = {}
-    for item in reversed(order):
-        frozen[id(item)] = tuple(frozen.get(id(x), x) if isinstance(x, list) else x for x in item)  # type: ignore[misc]
+            node = cast("list[object]", item)
+            order.append(node)
+            stack.extend(node)
+    frozen: dict[int, tuple[object, ...]] = {}
+    for node in reversed(order):
+        frozen[id(node)] = tuple(frozen.get(id(x), x) for x in node)
     return frozen.get(id(value), value)
 
 
