@@ -21,7 +21,7 @@ SEARCH_DIRS = ("src", "tests")
 HEADER = "# Generated from {source} by tools/unasync.py; do not edit. Run `make codegen`.\n"
 
 # Order matters: whole-line removals first, then keywords, then names.
-LINE_REMOVALS = (re.compile(r"^\s*@pytest\.mark\.asyncio\s*\n", re.MULTILINE),)
+LINE_REMOVALS = (re.compile(r"^[ \t]*@pytest\.mark\.asyncio[ \t]*\n", re.MULTILINE),)
 SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
@@ -62,19 +62,19 @@ def unasync(text: str, source_name: str) -> str:
     return HEADER.format(source=source_name) + text
 
 
-def sources() -> list[Path]:
+def sources(root: Path) -> list[Path]:
     """Return every async source module under the searched directories, sorted."""
     found: list[Path] = []
     for directory in SEARCH_DIRS:
-        found.extend((ROOT / directory).rglob("*_async.py"))
+        found.extend((root / directory).rglob("*_async.py"))
     return sorted(found)
 
 
-def orphans() -> list[Path]:
+def orphans(root: Path) -> list[Path]:
     """Return every `*_sync.py` without an async source beside it."""
     found: list[Path] = []
     for directory in SEARCH_DIRS:
-        for twin in (ROOT / directory).rglob("*_sync.py"):
+        for twin in (root / directory).rglob("*_sync.py"):
             source = twin.with_name(twin.name.removesuffix("_sync.py") + "_async.py")
             if not source.exists():
                 found.append(twin)
@@ -85,24 +85,26 @@ def main(argv: list[str] | None = None) -> int:
     """Write or check the sync twins; return the process exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report drift, change nothing")
-    check = parser.parse_args(argv).check
+    parser.add_argument("--root", type=Path, default=ROOT, help="project root (default: this one)")
+    arguments = parser.parse_args(argv)
+    check, root = arguments.check, arguments.root.resolve()
 
     problems: list[str] = []
-    for source in sources():
+    for source in sources(root):
         twin = twin_of(source)
         expected = unasync(source.read_text(encoding="utf-8"), source.name)
         current = twin.read_text(encoding="utf-8") if twin.exists() else None
         if current == expected:
             continue
-        relative = twin.relative_to(ROOT)
+        relative = twin.relative_to(root)
         if check:
             problems.append(f"{relative} is {'missing' if current is None else 'out of date'}")
         else:
             twin.write_text(expected, encoding="utf-8")
             print(f"wrote {relative}")
     problems.extend(
-        f"{twin.relative_to(ROOT)} has no {twin.name.replace('_sync.py', '_async.py')} source"
-        for twin in orphans()
+        f"{twin.relative_to(root)} has no {twin.name.replace('_sync.py', '_async.py')} source"
+        for twin in orphans(root)
     )
     for problem in problems:
         print(f"codegen: {problem}", file=sys.stderr)

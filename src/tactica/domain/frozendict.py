@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn, TypeVar
 
@@ -14,6 +16,7 @@ _V = TypeVar("_V")
 
 
 def _refuse(self: object, *_args: object, **_kwargs: object) -> NoReturn:
+    """Refused: a FrozenDict never changes; build a new one from the old one instead."""
     raise ImmutableObjectError(
         f"{type(self).__name__} cannot be changed; build a new one, e.g. "
         "FrozenDict({**old, 'key': value})"
@@ -61,8 +64,8 @@ class FrozenDict(dict[_K, _V]):
         return self
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict[_K, _V]:
-        """Return self: an immutable value needs no copy."""
-        return self
+        """Copy the values too: the mapping is frozen, but a value inside may be mutable."""
+        return FrozenDict(copy.deepcopy(dict(self), memo))
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Rebuild from a plain dict (dict's default would call the refused __setitem__)."""

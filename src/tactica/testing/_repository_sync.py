@@ -49,12 +49,14 @@ class RepositoryContract:
         repository.add(account)
         self.commit(repository)
         return account.id
+
     def test_an_added_aggregate_is_readable_from_another_session(self) -> None:
         """An added and committed aggregate loads, equal in state, in a new session."""
         account_id = self._stored(balance=7)
         loaded = self.new_repository().get(account_id)
         assert (loaded.id, loaded.owner, loaded.balance) == (account_id, "Ada", 7)
         assert loaded.version == 1
+
     def test_get_raises_and_find_returns_none_for_an_unknown_id(self) -> None:
         """A missing aggregate is an error for get and None for find."""
         unknown = self.account_type(owner="nobody").id
@@ -62,11 +64,13 @@ class RepositoryContract:
         with pytest.raises(AggregateNotFoundError, match=str(unknown)):
             repository.get(unknown)
         assert repository.find(unknown) is None
+
     def test_one_session_hands_out_one_instance_per_id(self) -> None:
         """Within a session the same id yields the same object (an identity map)."""
         account_id = self._stored()
         repository = self.new_repository()
         assert repository.get(account_id) is repository.get(account_id)
+
     def test_sessions_never_share_objects(self) -> None:
         """Two sessions get distinct copies; changing one copy changes nothing stored."""
         account_id = self._stored(balance=1)
@@ -76,6 +80,7 @@ class RepositoryContract:
         first.balance = 1000
         assert second.balance == 1
         assert (self.new_repository().get(account_id)).balance == 1
+
     def test_a_committed_change_is_stored_and_bumps_the_version(self) -> None:
         """Each committed change raises the version by one and is visible afterwards."""
         account_id = self._stored()
@@ -87,6 +92,7 @@ class RepositoryContract:
             assert account.version == expected_version
         stored = self.new_repository().get(account_id)
         assert (stored.balance, stored.version) == (10, 3)
+
     def test_a_change_to_a_nested_entity_is_stored(self) -> None:
         """Changing a nested entity counts as a change of the aggregate."""
         account_id = self._stored(cards=[self.card_type(id="card-1")])
@@ -97,6 +103,7 @@ class RepositoryContract:
         stored = self.new_repository().get(account_id)
         assert stored.cards[0].blocked is True
         assert stored.version == 2
+
     def test_an_unchanged_aggregate_is_not_written(self) -> None:
         """Loading without changing neither bumps the version nor conflicts."""
         account_id = self._stored()
@@ -107,6 +114,7 @@ class RepositoryContract:
         self.commit(writer)
         self.commit(reader)
         assert (self.new_repository().get(account_id)).version == 2
+
     def test_a_stale_copy_cannot_overwrite_a_newer_version(self) -> None:
         """The second writer from the same version gets ConcurrencyError; the first wins."""
         account_id = self._stored()
@@ -118,6 +126,7 @@ class RepositoryContract:
             self.commit(loser)
         stored = self.new_repository().get(account_id)
         assert (stored.balance, stored.version) == (10, 2)
+
     def test_a_conflict_writes_nothing_of_the_whole_commit(self) -> None:
         """A commit touching two aggregates, one of them stale, stores neither change."""
         fresh_id = self._stored(owner="Fresh")
@@ -133,6 +142,7 @@ class RepositoryContract:
         check = self.new_repository()
         assert (check.get(fresh_id)).balance == 0
         assert (check.get(stale_id)).balance == 1
+
     def test_adding_an_existing_id_fails_by_commit(self) -> None:
         """Inserting an id that is already stored raises AggregateAlreadyExistsError."""
         account_id = self._stored()
@@ -141,6 +151,7 @@ class RepositoryContract:
             repository.add(self.account_type(id=account_id, owner="Impostor"))
             self.commit(repository)
         assert (self.new_repository().get(account_id)).owner == "Ada"
+
     def test_uncommitted_changes_are_invisible_to_other_sessions(self) -> None:
         """Until commit, neither additions nor changes can be seen elsewhere."""
         account_id = self._stored()
@@ -151,6 +162,7 @@ class RepositoryContract:
         other = self.new_repository()
         assert (other.get(account_id)).balance == 0
         assert other.find(newcomer.id) is None
+
     def test_a_deleted_aggregate_is_gone_after_commit(self) -> None:
         """Delete hides the aggregate at once in the session and everywhere after commit."""
         account_id = self._stored()
@@ -159,6 +171,7 @@ class RepositoryContract:
         assert repository.find(account_id) is None
         self.commit(repository)
         assert self.new_repository().find(account_id) is None
+
     def test_deleting_a_stale_copy_is_a_conflict(self) -> None:
         """Deletion is version-checked like any other write."""
         account_id = self._stored()
@@ -170,6 +183,7 @@ class RepositoryContract:
         with pytest.raises(ConcurrencyError):
             self.commit(deleter)
         assert (self.new_repository().get(account_id)).balance == 1
+
     def test_pending_events_are_never_stored(self) -> None:
         """A loaded aggregate starts with no pending events, whatever was recorded before."""
         account_id = self._stored()
@@ -179,6 +193,7 @@ class RepositoryContract:
         assert len(account.pending_events) == 1
         self.commit(repository)
         assert (self.new_repository().get(account_id)).pending_events == ()
+
     def test_seen_lists_every_aggregate_handed_out_or_added(self) -> None:
         """The session tracks what it touched so a unit of work can collect events."""
         account_id = self._stored()
@@ -187,6 +202,7 @@ class RepositoryContract:
         added = self.account_type(owner="Added")
         repository.add(added)
         assert {item.id for item in repository.seen} == {loaded.id, added.id}
+
     def test_concurrent_writers_from_one_version_have_exactly_one_winner(self) -> None:
         """N sessions load the same version and commit at once: 1 succeeds, N-1 conflict."""
         account_id = self._stored()
