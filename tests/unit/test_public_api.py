@@ -1,8 +1,8 @@
-"""The public face: pinned, sorted `__all__`s, documented names, and a core import that stays lean."""
+"""The public face: pinned, sorted `__all__`s, documented names, a lean `import tactica`."""
 
 from __future__ import annotations
-
 import __future__
+
 import importlib
 import inspect
 import subprocess

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn, TypeVar
 
@@ -47,7 +46,8 @@ class FrozenDict(dict[_K, _V]):
     setdefault = _refuse
     update = _refuse
 
-    def __hash__(self) -> int:  # type: ignore[override]  # dict is unhashable; this one is not
+    # dict declares itself unhashable; this one is hashable on purpose.
+    def __hash__(self) -> int:  # type: ignore[override]  # pyright: ignore[reportIncompatibleVariableOverride]
         """Hash by content, computed once."""
         try:
             return self._hash

@@ -85,7 +85,7 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         if stored is None:
             return None
         aggregate: TAggregate = detached_copy(stored.state)
-        aggregate.version = stored.version  # type: ignore[attr-defined]
+        _versioned(aggregate).version = stored.version
         self._identity_map[aggregate_id] = aggregate
         self._loaded[aggregate_id] = structure(aggregate)
         return aggregate
