@@ -39,7 +39,7 @@ fmt: $(VENV_STAMP) ## Format the code and apply safe lint fixes.
 
 typecheck: $(VENV_STAMP) ## mypy --strict and pyright strict on src/ and the typing tests.
 	$(RUN) mypy
-	$(RUN) mypy --strict tests/typing
+	$(RUN) mypy --strict tests/typing examples
 	$(RUN) pyright
 
 codegen: $(VENV_STAMP) ## Regenerate every *_sync.py from its *_async.py source.

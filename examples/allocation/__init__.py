@@ -1,0 +1,1 @@
+"""The reference application: stock allocation, after Cosmic Python's example domain."""
