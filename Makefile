@@ -52,10 +52,10 @@ bench: $(VENV_STAMP) ## Side-by-side benchmarks, printed as ratios (never pass/f
 	$(RUN) python -m bench
 
 docs: $(VENV_STAMP) ## Build the documentation site into site/ (strict).
-	$(RUN) mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict
 
 docs-serve: $(VENV_STAMP) ## Serve the documentation locally with live reload.
-	$(RUN) mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs serve
 
 changelog: $(VENV_STAMP) ## Preview the changelog built from changelog.d/ fragments.
 	$(RUN) towncrier build --draft --version unreleased

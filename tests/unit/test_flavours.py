@@ -44,6 +44,13 @@ def state_of(obj: Any) -> dict[str, Any]:
     return obj.model_dump()
 
 
+def changed_copy(obj: Any, **changes: Any) -> Any:
+    """The copy-with-changes each flavour's ImmutableObjectError message recommends."""
+    if dataclasses.is_dataclass(obj):
+        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+    return obj.model_copy(update=changes)
+
+
 def test_both_flavours_export_the_same_names() -> None:
     """Switching flavours is a change of import, never of names."""
     dataclass_flavour = importlib.import_module("tactica.dataclasses")
@@ -118,6 +125,16 @@ class TestValueObject:
         """ValueError stays a ValueError (pydantic wraps it in its ValidationError subclass)."""
         with pytest.raises(ValueError, match="upper case"):
             self.money(flavour)(amount=1, currency="eur")
+
+    def test_a_changed_copy_is_held_to_the_invariants(self, flavour: ModuleType) -> None:
+        """The copy each flavour recommends (replace / model_copy) cannot break the rules."""
+        price = self.money(flavour)(amount=5, currency="EUR")
+        assert changed_copy(price, amount=7).amount == 7
+        with pytest.raises(DomainRuleBroken, match="negative"):
+            changed_copy(price, amount=-5)
+        with pytest.raises(ValueError, match="upper case"):
+            changed_copy(price, currency="eur")
+        assert price.amount == 5
 
     def test_operations_return_new_instances(self, flavour: ModuleType) -> None:
         """Combining values builds a new value and leaves the operands alone."""

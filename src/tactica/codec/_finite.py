@@ -18,7 +18,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Literal, cast, get_args, get_origin
 
-__all__ = ["float_fields", "non_finite_path"]
+from tactica.domain.frozendict import FrozenDict
+
+__all__ = ["first_non_finite", "float_fields", "non_finite_path"]
 
 _FLOAT_FREE: tuple[type, ...] = (
     str,
@@ -35,26 +37,47 @@ _FLOAT_FREE: tuple[type, ...] = (
 )
 
 
-def _can_hold_float(annotation: object) -> bool:
+def _can_hold_float(annotation: object, float_free: tuple[type, ...], *, validated: bool) -> bool:
     while isinstance(annotation, typing.NewType):
         annotation = annotation.__supertype__
-    if isinstance(annotation, type) and issubclass(annotation, _FLOAT_FREE):
+    if isinstance(annotation, type) and issubclass(annotation, float_free):
+        return False
+    if validated and annotation is float:
         return False
     origin = get_origin(annotation)
     if origin is Literal:
         return any(isinstance(arg, float) for arg in get_args(annotation))
     if origin is typing.Annotated:
-        return _can_hold_float(get_args(annotation)[0])
+        return _can_hold_float(get_args(annotation)[0], float_free, validated=validated)
     if origin in (typing.Union, types.UnionType, tuple, list, frozenset, set) or (
         isinstance(origin, type) and issubclass(origin, Mapping | tuple | list)
     ):
-        return any(_can_hold_float(arg) for arg in get_args(annotation) if arg is not Ellipsis)
+        return any(
+            _can_hold_float(arg, float_free, validated=validated)
+            for arg in get_args(annotation)
+            if arg is not Ellipsis
+        )
     return True
 
 
-def float_fields(annotations: Mapping[str, object]) -> tuple[str, ...]:
-    """Return the names of `cls`'s fields whose declared type can hold a float value."""
-    return tuple(name for name, annotation in annotations.items() if _can_hold_float(annotation))
+def float_fields(
+    annotations: Mapping[str, object],
+    *,
+    float_free: tuple[type, ...] = (),
+    validated: bool = False,
+) -> tuple[str, ...]:
+    """Return the names of the fields whose declared type can hold a non-finite float.
+
+    `float_free` adds classes known to hold no float. `validated` says that plain ``float``
+    fields were already checked on construction (pydantic with ``allow_inf_nan=False``), so
+    only values that escape validation, such as ``Any``, remain to be walked.
+    """
+    free = _FLOAT_FREE + float_free
+    return tuple(
+        name
+        for name, annotation in annotations.items()
+        if _can_hold_float(annotation, free, validated=validated)
+    )
 
 
 def non_finite_path(value: Any, path: str) -> str | None:
@@ -80,4 +103,29 @@ def non_finite_path(value: Any, path: str) -> str | None:
             )
         elif hasattr(type(item), "__pydantic_fields__"):
             stack.extend((v, f"{where}.{k}") for k, v in vars(item).items())
+    return None
+
+
+# Values whose type is one of these hold no float; an empty container holds nothing at all.
+_SCALARS = frozenset({str, int, bool, bytes, uuid.UUID, dt.datetime, dt.date, Decimal})
+_CONTAINERS = frozenset({dict, FrozenDict, list, tuple, set, frozenset})
+
+
+def first_non_finite(value: object, fields: tuple[str, ...]) -> str | None:
+    """Return the path of the first NaN or infinity in the named fields of `value`."""
+    for name in fields:
+        item: object = getattr(value, name)
+        kind = type(item)
+        if type(item) is float:
+            if math.isfinite(item):
+                continue
+        elif (
+            item is None
+            or kind in _SCALARS
+            or ((kind in _CONTAINERS or isinstance(item, Mapping)) and not item)
+        ):
+            continue
+        where = non_finite_path(item, f"$.{name}")
+        if where is not None:
+            return where
     return None

@@ -8,7 +8,8 @@ from typing import Any, Protocol, TypeVar
 
 import msgspec
 
-from tactica.codec._finite import float_fields, non_finite_path
+from tactica.codec._finite import first_non_finite, float_fields
+from tactica.domain.context import DECODING, DECODING_CONTEXT, MissingOnDecodeError
 from tactica.domain.naming import message_name
 from tactica.errors import MessageDecodeError, MessageEncodeError, SerializationError
 
@@ -34,14 +35,13 @@ class JsonFormat(Protocol[T_co]):
 
 def check_finite(cls: type, value: object, fields: tuple[str, ...]) -> None:
     """Raise `MessageEncodeError` if a float field of `value` holds NaN or infinity."""
-    for name in fields:
-        where = non_finite_path(getattr(value, name), f"$.{name}")
-        if where is not None:
-            raise MessageEncodeError(
-                message_name(cls),
-                "NaN and infinity have no JSON form; store a finite number or None",
-                where,
-            )
+    where = first_non_finite(value, fields)
+    if where is not None:
+        raise MessageEncodeError(
+            message_name(cls),
+            "NaN and infinity have no JSON form; store a finite number or None",
+            where,
+        )
 
 
 def _split_msgspec_error(error: Exception) -> tuple[str, str | None]:
@@ -80,8 +80,11 @@ class MsgspecFormat:
 
     def decode(self, data: Buffer) -> Any:
         """Return an instance of the class, translating every failure to a typed error."""
+        token = DECODING.set(DECODING_CONTEXT)
         try:
             return self._decoder.decode(data)
+        except MissingOnDecodeError as missing:
+            raise missing.to_decode_error(self._name) from None
         except msgspec.ValidationError as error:
             reason, where = _split_msgspec_error(error)
             raise MessageDecodeError(self._name, reason, where) from error
@@ -89,6 +92,8 @@ class MsgspecFormat:
             raise MessageDecodeError(self._name, str(error)) from error
         except RecursionError:
             raise MessageDecodeError(self._name, "the document is nested too deeply") from None
+        finally:
+            DECODING.reset(token)
 
 
 def format_for(cls: type) -> JsonFormat[Any]:

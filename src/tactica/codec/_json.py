@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, TypeVar
 
 from tactica.codec._formats import Buffer, JsonFormat, format_for
@@ -10,6 +11,8 @@ from tactica.codec._registry import TypeRegistry
 __all__ = ["JsonCodec"]
 
 T = TypeVar("T")
+
+_shared_formats: weakref.WeakKeyDictionary[type, JsonFormat[Any]] = weakref.WeakKeyDictionary()
 
 
 class JsonCodec:
@@ -25,7 +28,7 @@ class JsonCodec:
     Decoding is strict about types (``"1"`` is not an int, ``true`` is not 1) and ignores
     fields it does not know, so an older reader accepts what a newer writer added.
 
-    Example:
+    Examples:
         >>> from tactica import JsonCodec, TypeRegistry
         >>> from tactica.dataclasses import DomainEvent
         >>> class SeatBooked(DomainEvent, name="seats.booked"):
@@ -47,16 +50,30 @@ class JsonCodec:
         try:
             return self._formats[cls]
         except KeyError:
-            built = self._formats[cls] = format_for(cls)
-            return built
+            pass
+        # Building a format resolves type hints and compiles a decoder: done once per class
+        # and shared by every codec, so a codec made per call stays cheap.
+        shared = _shared_formats.get(cls)
+        if shared is None:
+            shared = _shared_formats[cls] = format_for(cls)
+        self._formats[cls] = shared
+        return shared
 
     def encode(self, value: object) -> bytes:
         """Return the JSON document for `value` (its fields; the type name is not included)."""
-        return self._format(type(value)).encode(value)
+        json_format = self._formats.get(type(value)) or self._format(type(value))
+        return json_format.encode(value)
 
     def decode(self, data: Buffer, cls: type[T]) -> T:
-        """Return an instance of `cls` read from the JSON document `data`."""
-        result: T = self._format(cls).decode(data)
+        """Return an instance of `cls` read from the JSON document `data`.
+
+        The result carries exactly the stored identity: a missing ``event_id``,
+        ``occurred_at`` or entity ``id`` is an error rather than a freshly generated value,
+        and a missing correlation or causation id stays ``None`` instead of being taken
+        from the message context of the code that happens to be decoding.
+        """
+        json_format = self._formats.get(cls) or self._format(cls)
+        result: T = json_format.decode(data)
         return result
 
     def decode_named(self, type_name: str, data: Buffer) -> Any:

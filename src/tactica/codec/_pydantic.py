@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+import pydantic
 from pydantic_core import PydanticSerializationError, ValidationError
 
 from tactica.codec._finite import float_fields
 from tactica.codec._formats import Buffer, check_finite
+from tactica.domain.context import DECODING, DECODING_CONTEXT, MissingOnDecodeError
 from tactica.domain.naming import message_name
 from tactica.errors import MessageDecodeError, MessageEncodeError
 
 __all__ = ["PydanticFormat"]
+
+# pydantic's constrained date and time types are marker classes at runtime, not datetimes.
+_PYDANTIC_FLOAT_FREE = cast(
+    "tuple[type, ...]",
+    (
+        pydantic.AwareDatetime,
+        pydantic.NaiveDatetime,
+        pydantic.PastDate,
+        pydantic.FutureDate,
+        pydantic.PastDatetime,
+        pydantic.FutureDatetime,
+    ),
+)
 
 
 class PydanticFormat:
@@ -30,7 +45,11 @@ class PydanticFormat:
         self._serializer = cls.__pydantic_serializer__
         self._validator = cls.__pydantic_validator__
         annotations = {name: info.annotation for name, info in cls.model_fields.items()}
-        self._float_fields = float_fields(annotations)
+        self._float_fields = float_fields(
+            annotations,
+            float_free=_PYDANTIC_FLOAT_FREE,
+            validated=cls.model_config.get("allow_inf_nan") is False,
+        )
 
     def encode(self, value: Any) -> bytes:
         """Return the JSON document for `value`, refusing NaN and infinity."""
@@ -44,10 +63,15 @@ class PydanticFormat:
 
     def decode(self, data: Buffer) -> Any:
         """Return a validated model, translating pydantic's errors to a typed error."""
+        token = DECODING.set(DECODING_CONTEXT)
         try:
             return self._validator.validate_json(data, strict=True, extra="ignore")
+        except MissingOnDecodeError as missing:
+            raise missing.to_decode_error(self._name) from None
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
             location = ".".join(str(part) for part in first["loc"])
             where = f"$.{location}" if location else None
             raise MessageDecodeError(self._name, first["msg"], where) from error
+        finally:
+            DECODING.reset(token)

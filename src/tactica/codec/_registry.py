@@ -17,7 +17,7 @@ class TypeRegistry:
     Stored data and broker messages name their type; the name is only ever looked up here,
     so data can never make tactica import a module or instantiate an arbitrary class.
 
-    Example:
+    Examples:
         >>> from tactica import TypeRegistry
         >>> from tactica.dataclasses import DomainEvent
         >>> class CartEmptied(DomainEvent, name="carts.emptied", aliases=("CartCleared",)):

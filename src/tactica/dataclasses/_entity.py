@@ -25,7 +25,7 @@ class Entity(MutableModel, Generic[TId]):
     as a UUIDv7 if the id type is ``UUID`` (or a ``NewType`` of it); other id types must be
     passed explicitly.
 
-    Example:
+    Examples:
         >>> from typing import NewType
         >>> from uuid import UUID
         >>> from tactica.dataclasses import Entity

@@ -5,20 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import field
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, ClassVar
 from uuid import UUID
 
 from tactica.dataclasses._model import FrozenModel
-from tactica.domain.context import current_causation_id, current_correlation_id
+from tactica.domain.context import (
+    ABSENT,
+    current_causation_id,
+    current_correlation_id,
+    new_event_id,
+    refuse_absent,
+    utc_now,
+)
 from tactica.domain.frozendict import EMPTY, FrozenDict
-from tactica.domain.ids import uuid7
 from tactica.domain.naming import configure_message_class
 from tactica.errors import InvalidMessageError
 
 __all__ = ["DomainEvent"]
-
-_utc_now = partial(datetime.now, UTC)
 
 
 class DomainEvent(FrozenModel):
@@ -33,7 +36,7 @@ class DomainEvent(FrozenModel):
     The class keywords ``name``, ``aliases`` and ``version`` set its registered name, the
     old names it still answers to, and its schema version.
 
-    Example:
+    Examples:
         >>> from tactica.dataclasses import DomainEvent
         >>> class OrderPlaced(DomainEvent, name="orders.placed"):
         ...     order_id: str
@@ -45,8 +48,8 @@ class DomainEvent(FrozenModel):
     __message_aliases__: ClassVar[tuple[str, ...]]
     __message_version__: ClassVar[int]
 
-    event_id: UUID = field(default_factory=uuid7)
-    occurred_at: datetime = field(default_factory=_utc_now)
+    event_id: UUID = field(default_factory=new_event_id)
+    occurred_at: datetime = field(default_factory=utc_now)
     correlation_id: UUID | None = field(default_factory=current_correlation_id)
     causation_id: UUID | None = field(default_factory=current_causation_id)
     metadata: Mapping[str, Any] = field(default=EMPTY)
@@ -66,9 +69,14 @@ class DomainEvent(FrozenModel):
 
     def __post_init__(self) -> None:
         """Freeze the metadata, insist on an aware timestamp, then check invariants."""
-        if type(self.metadata) is not FrozenDict:
-            object.__setattr__(self, "metadata", FrozenDict(self.metadata))
-        if self.occurred_at.utcoffset() is None:
+        metadata = self.metadata
+        if type(metadata) is not FrozenDict:
+            object.__setattr__(self, "metadata", FrozenDict(metadata) if metadata else EMPTY)
+        occurred_at = self.occurred_at
+        if occurred_at is ABSENT or self.event_id is ABSENT:
+            refuse_absent(self.event_id, occurred_at)
+        # The identity test is the fast path: decoders and utc_now() both produce UTC itself.
+        if occurred_at.tzinfo is not UTC and occurred_at.utcoffset() is None:
             msg = (
                 f"{type(self).__qualname__}.occurred_at must be timezone-aware; "
                 "use datetime.now(UTC)"

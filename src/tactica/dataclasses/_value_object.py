@@ -14,7 +14,7 @@ class ValueObject(FrozenModel):
     frozen, equal and hashed by value. Override `check_invariants` to validate on
     construction; operations return new instances.
 
-    Example:
+    Examples:
         >>> from tactica.dataclasses import ValueObject
         >>> class Money(ValueObject):
         ...     amount: int

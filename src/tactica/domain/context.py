@@ -12,7 +12,12 @@ from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
+
+from tactica.domain.ids import uuid7
+from tactica.errors import MessageDecodeError
 
 __all__ = ["MessageContext", "current_message_context", "message_context"]
 
@@ -31,6 +36,71 @@ class MessageContext:
 
 _EMPTY = MessageContext()
 _current: ContextVar[MessageContext] = ContextVar("tactica_message_context", default=_EMPTY)
+
+# Codecs set this context while they decode (directly on the variable: it is a hot path). It
+# is empty, so context-derived ids stay None, and told apart from `_EMPTY` by identity, so
+# identity defaults refuse to invent values. A decoded event keeps the ids it was stored
+# with; it must not pick up the context of whoever happens to be reading it.
+DECODING = _current
+DECODING_CONTEXT = MessageContext()
+_DECODING = DECODING_CONTEXT
+
+
+class MissingOnDecodeError(Exception):
+    """A field that identifies stored data was absent from a document being decoded.
+
+    Raised by the default factories below instead of inventing a value, so a decoded event
+    never gets a fresh id or timestamp; the codec turns it into `MessageDecodeError`.
+    """
+
+    def __init__(self, field: str) -> None:
+        """Name the missing `field`."""
+        super().__init__(field)
+        self.field = field
+
+    def to_decode_error(self, type_name: str) -> MessageDecodeError:
+        """Return the `MessageDecodeError` that reports this to the caller."""
+        return MessageDecodeError(type_name, "a required field is missing", f"$.{self.field}")
+
+
+def decoding() -> bool:
+    """Return whether a codec is decoding in this task or thread right now."""
+    return _current.get() is _DECODING
+
+
+class _Absent:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<absent from the decoded document>"
+
+
+# What the identity defaults give while decoding. The event's post-construction hook turns
+# it into `MissingOnDecodeError`; raising from the default factory itself would hide the
+# errors pydantic collects for the fields that follow.
+ABSENT: Any = _Absent()
+
+
+def new_event_id() -> UUID:
+    """Return a fresh event id (the default factory of ``event_id``); `ABSENT` if decoding."""
+    if _current.get() is _DECODING:
+        return ABSENT  # type: ignore[no-any-return]
+    return uuid7()
+
+
+def utc_now() -> datetime:
+    """Return the aware current time (the default of ``occurred_at``); `ABSENT` if decoding."""
+    if _current.get() is _DECODING:
+        return ABSENT  # type: ignore[no-any-return]
+    return datetime.now(UTC)
+
+
+def refuse_absent(event_id: object, occurred_at: object) -> None:
+    """Raise `MissingOnDecodeError` if a decoded event lacked its id or timestamp."""
+    if event_id is ABSENT:
+        raise MissingOnDecodeError("event_id")
+    if occurred_at is ABSENT:
+        raise MissingOnDecodeError("occurred_at")
 
 
 def current_message_context() -> MessageContext:
@@ -57,7 +127,7 @@ def message_context(
     Contexts nest and are restored on exit, also on error. The value lives in a
     `contextvars.ContextVar`, so concurrent asyncio tasks and threads each see their own.
 
-    Example:
+    Examples:
         >>> from tactica import message_context, uuid7
         >>> with message_context(correlation_id=uuid7(), causation_id=None) as ctx:
         ...     ctx.causation_id is None

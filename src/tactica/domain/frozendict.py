@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from tactica.errors import ImmutableObjectError
 
@@ -31,11 +31,12 @@ class FrozenDict(dict[_K, _V]):
 
     __slots__ = ("_hash",)
 
-    def __init__(
-        self, items: Mapping[_K, _V] | Iterable[tuple[_K, _V]] = (), /, **kwargs: _V
-    ) -> None:
-        """Build the mapping once, like `dict`."""
-        super().__init__(items, **kwargs)
+    if TYPE_CHECKING:
+        # dict's own constructor runs at runtime; a Python-level one would double its cost.
+        def __init__(
+            self, items: Mapping[_K, _V] | Iterable[tuple[_K, _V]] = (), /, **kwargs: _V
+        ) -> None:
+            """Build the mapping once, like `dict`."""
 
     __setitem__ = _refuse
     __delitem__ = _refuse

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, Final, NewType, TypeVar, get_args, get_origin
 from uuid import UUID
 
+from tactica.domain.context import MissingOnDecodeError, decoding
 from tactica.domain.ids import uuid7
 from tactica.errors import MissingIdentityError
 
@@ -97,6 +98,8 @@ _factories: weakref.WeakKeyDictionary[type, Callable[[], Any]] = weakref.WeakKey
 
 def new_id(cls: type[_T], id_type_of: Callable[[type[_T]], object]) -> Any:
     """Return a fresh id for an instance of `cls`, deciding how (once per class)."""
+    if decoding():
+        raise MissingOnDecodeError("id")
     factory = _factories.get(cls)
     if factory is None:
         factory = _factories[cls] = id_factory_for(cls, id_type_of(cls))

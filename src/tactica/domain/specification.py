@@ -22,7 +22,7 @@ class Specification(ABC, Generic[T_contra]):
 
     Subclass it and implement `is_satisfied_by`, or wrap a function with `Predicate`.
 
-    Example:
+    Examples:
         >>> class Expensive(Specification[int]):
         ...     def is_satisfied_by(self, candidate: int) -> bool:
         ...         return candidate > 100

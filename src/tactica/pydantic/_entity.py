@@ -22,7 +22,7 @@ class Entity(BaseModel, Generic[TId]):
     as a UUIDv7 if the id type is ``UUID`` (or a ``NewType`` of it); other id types must be
     passed explicitly.
 
-    Example:
+    Examples:
         >>> from typing import NewType
         >>> from uuid import UUID
         >>> from tactica.pydantic import Entity

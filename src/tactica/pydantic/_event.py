@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from functools import partial
-from typing import Annotated, Any, ClassVar, NoReturn
+from typing import Annotated, Any, ClassVar, NoReturn, Self
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from tactica.domain.context import current_causation_id, current_correlation_id
+from tactica.domain.context import (
+    ABSENT,
+    current_causation_id,
+    current_correlation_id,
+    new_event_id,
+    refuse_absent,
+    utc_now,
+)
 from tactica.domain.frozendict import EMPTY, FrozenDict
-from tactica.domain.ids import uuid7
 from tactica.domain.naming import configure_message_class
-from tactica.pydantic._value_object import refuse_change
+from tactica.pydantic._value_object import refuse_change, validated_copy
 
 __all__ = ["DomainEvent"]
-
-_utc_now = partial(datetime.now, UTC)
 
 
 def _freeze(value: Mapping[str, Any]) -> FrozenDict[str, Any]:
     # The exact-type check skips a copy for the common case of an already frozen mapping.
     if type(value) is FrozenDict:
         return value  # pyright: ignore[reportUnknownVariableType]
-    return FrozenDict(value)
+    return FrozenDict(value) if value else EMPTY
 
 
 class DomainEvent(BaseModel):
@@ -39,7 +41,7 @@ class DomainEvent(BaseModel):
     The class keywords ``name``, ``aliases`` and ``version`` set its registered name, the
     old names it still answers to, and its schema version.
 
-    Example:
+    Examples:
         >>> from tactica.pydantic import DomainEvent
         >>> class OrderPlaced(DomainEvent, name="orders.placed"):
         ...     order_id: str
@@ -53,8 +55,8 @@ class DomainEvent(BaseModel):
     __message_aliases__: ClassVar[tuple[str, ...]] = ()
     __message_version__: ClassVar[int] = 1
 
-    event_id: UUID = Field(default_factory=uuid7)
-    occurred_at: AwareDatetime = Field(default_factory=_utc_now)
+    event_id: UUID = Field(default_factory=new_event_id)
+    occurred_at: AwareDatetime = Field(default_factory=utc_now)
     correlation_id: UUID | None = Field(default_factory=current_correlation_id)
     causation_id: UUID | None = Field(default_factory=current_causation_id)
     metadata: Annotated[Mapping[str, Any], AfterValidator(_freeze)] = EMPTY
@@ -73,10 +75,16 @@ class DomainEvent(BaseModel):
 
     def model_post_init(self, _context: Any, /) -> None:
         """Run `check_invariants` once the fields are validated (also after decoding)."""
+        if self.occurred_at is ABSENT or self.event_id is ABSENT:
+            refuse_absent(self.event_id, self.occurred_at)
         self.check_invariants()
 
     def check_invariants(self) -> None:
         """Raise if the fields break a rule of the event; called after construction."""
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Return a copy (same ``event_id``); changed fields are validated and checked again."""
+        return validated_copy(self, update, deep=deep)
 
     def __hash__(self) -> int:
         """Hash by ``event_id``: equal events share it, and metadata need not be hashed."""

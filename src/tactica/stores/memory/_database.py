@@ -83,14 +83,16 @@ class InMemoryDatabase:
 
 
 def _check(change: Change, stored: StoredAggregate | None) -> None:
+    # Tables are named "module.QualName"; errors name the type as users wrote it.
+    type_name = change.table.rsplit(":", 1)[-1]
     if change.kind is ChangeKind.INSERT:
         if stored is not None:
-            raise AggregateAlreadyExistsError(change.table, change.aggregate_id)
+            raise AggregateAlreadyExistsError(type_name, change.aggregate_id)
         return
     if stored is None or stored.version != change.expected_version:
         found = "was deleted" if stored is None else f"is at version {stored.version}"
         msg = (
-            f"{change.table} {change.aggregate_id!r} was changed concurrently: this copy is at "
+            f"{type_name} {change.aggregate_id!r} was changed concurrently: this copy is at "
             f"version {change.expected_version} but the stored one {found}; reload and retry"
         )
         raise ConcurrencyError(msg)

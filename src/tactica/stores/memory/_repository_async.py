@@ -26,7 +26,7 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
 
     Aggregates need an ``id`` and a ``version`` attribute (every ``AggregateRoot`` has them).
 
-    Example:
+    Examples:
         >>> import asyncio
         >>> from tactica import AsyncInMemoryRepository, InMemoryDatabase
         >>> from tactica.dataclasses import AggregateRoot
@@ -49,16 +49,22 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         """Create a repository of `aggregate_type` over `database` (a private one if omitted)."""
         self.aggregate_type = aggregate_type
         self.database = database if database is not None else InMemoryDatabase()
-        self._table = f"{aggregate_type.__module__}.{aggregate_type.__qualname__}"
+        self._table = f"{aggregate_type.__module__}:{aggregate_type.__qualname__}"
         self._identity_map: dict[Any, TAggregate] = {}
         self._loaded: dict[Any, Any] = {}
         self._added: set[Any] = set()
-        self._deleted: dict[Any, int] = {}
+        self._deleted: dict[Any, TAggregate] = {}
+        # Added and deleted before any commit: nothing to write, but still seen, so that
+        # events it recorded are not lost to whoever collects them.
+        self._dropped: list[TAggregate] = []
 
     @property
     def seen(self) -> tuple[TAggregate, ...]:
-        """The aggregates this repository handed out or was given, not yet committed."""
-        return tuple(self._identity_map.values())
+        """The aggregates handed out, added or deleted since the last commit or rollback.
+
+        Deleted ones are included: their recorded events still need collecting.
+        """
+        return (*self._identity_map.values(), *self._deleted.values(), *self._dropped)
 
     async def add(self, aggregate: TAggregate) -> None:
         """Track a new aggregate; it is inserted on `commit`."""
@@ -96,8 +102,9 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         self._identity_map.pop(aggregate_id, None)
         if aggregate_id in self._added:
             self._added.discard(aggregate_id)
+            self._dropped.append(aggregate)
             return
-        self._deleted[aggregate_id] = _version_of(aggregate)
+        self._deleted[aggregate_id] = aggregate
 
     def changes(self) -> list[Change]:
         """Return the writes a commit would make, without making them."""
@@ -114,8 +121,8 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
                 Change(kind, self._table, aggregate_id, version, detached_copy(aggregate))
             )
         writes.extend(
-            Change(ChangeKind.DELETE, self._table, aggregate_id, version)
-            for aggregate_id, version in self._deleted.items()
+            Change(ChangeKind.DELETE, self._table, aggregate_id, _version_of(aggregate))
+            for aggregate_id, aggregate in self._deleted.items()
         )
         return writes
 
@@ -143,6 +150,7 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         self._loaded.clear()
         self._added.clear()
         self._deleted.clear()
+        self._dropped.clear()
 
 
 class _Versioned(Protocol):

@@ -1,0 +1,67 @@
+"""``python -m bench``: print the micro-benchmark table (``--quick`` for a smoke run)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NamedTuple
+
+from bench import _report
+from bench._timing import Paired, compare, measure
+from bench.micro import Case, cases
+
+
+class _Mode(NamedTuple):
+    name: str
+    repeats: int
+    batch_ms: float
+
+
+_FULL = _Mode("full", repeats=9, batch_ms=40.0)
+# Quick mode only has to prove that every case runs, in a couple of seconds; its numbers
+# are too short-lived to quote.
+_QUICK = _Mode("quick", repeats=3, batch_ms=3.0)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        msg = f"must be at least 1, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _noop() -> None:
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Side-by-side micro-benchmarks, as ratios."
+    )
+    parser.add_argument("--quick", action="store_true", help="short batches, few repeats")
+    parser.add_argument("--repeat", type=_positive, metavar="N", help="batches per case")
+    args = parser.parse_args(argv)
+
+    mode = _QUICK if args.quick else _FULL
+    repeats = args.repeat or mode.repeats
+    target_ns = int(mode.batch_ms * 1_000_000)
+
+    print(f"tactica micro-benchmarks ({mode.name} mode)")
+    print(_report.environment())
+    harness = measure(_noop, repeats=repeats, target_ns=target_ns)
+    print(_report.legend(repeats=repeats, batch_ms=mode.batch_ms, harness=harness))
+    print()
+    print(_report.column_titles(), flush=True)
+    results: list[tuple[Case, Paired]] = []
+    for case in cases():
+        result = compare(case.subject, case.baseline, repeats=repeats, target_ns=target_ns)
+        results.append((case, result))
+        print(_report.row(case, result), flush=True)
+    print()
+    print(_report.summary(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
