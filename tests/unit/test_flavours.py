@@ -19,7 +19,9 @@ from tactica import (
     ConfigurationError,
     FrozenDict,
     ImmutableObjectError,
+    InvalidMessageError,
     JsonCodec,
+    MessageDecodeError,
     MissingIdentityError,
     TacticaError,
     message_context,
@@ -119,12 +121,39 @@ class TestValueObject:
         with pytest.raises(DomainRuleBroken, match="negative"):
             self.money(flavour)(amount=-1, currency="EUR")
 
-    def test_a_value_error_from_check_invariants_is_a_value_error(
+    def test_a_value_error_from_check_invariants_reaches_the_caller_unchanged(
         self, flavour: ModuleType
     ) -> None:
-        """ValueError stays a ValueError (pydantic wraps it in its ValidationError subclass)."""
-        with pytest.raises(ValueError, match="upper case"):
-            self.money(flavour)(amount=1, currency="eur")
+        """pydantic would wrap it in ValidationError; tactica hands over the error itself."""
+
+        class OutOfStock(ValueError):
+            pass
+
+        class Stock(flavour.ValueObject):
+            units: int
+
+            def check_invariants(self) -> None:
+                if self.units < 0:
+                    raise OutOfStock("no units left")
+                assert self.units < 1000, "too many units"
+
+        with pytest.raises(OutOfStock, match="no units left") as caught:
+            Stock(units=-1)
+        assert type(caught.value) is OutOfStock
+        with pytest.raises(AssertionError, match="too many units"):
+            Stock(units=1000)
+        if flavour.__name__ == "tactica.pydantic":
+            with pytest.raises(OutOfStock):
+                Stock.model_validate({"units": -1})
+            with pytest.raises(OutOfStock):
+                Stock.model_validate_json('{"units": -1}')
+
+    def test_a_decoded_value_that_breaks_an_invariant_is_a_decode_error(
+        self, flavour: ModuleType
+    ) -> None:
+        """Stored data that breaks a rule is bad input, reported like malformed input."""
+        with pytest.raises(MessageDecodeError, match="upper case"):
+            JsonCodec().decode(b'{"amount": 1, "currency": "eur"}', self.money(flavour))
 
     def test_a_changed_copy_is_held_to_the_invariants(self, flavour: ModuleType) -> None:
         """The copy each flavour recommends (replace / model_copy) cannot break the rules."""
@@ -382,10 +411,29 @@ class TestDomainEvent:
         class Shipped(flavour.DomainEvent):
             parcel: str
 
-        with pytest.raises(ValueError, match=r"occurred_at|timezone"):
+        with pytest.raises(InvalidMessageError, match=r"occurred_at must be timezone-aware"):
             Shipped(parcel="p", occurred_at=datetime(2026, 1, 1))  # noqa: DTZ001 - the point
-        aware = datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=2)))
-        assert Shipped(parcel="p", occurred_at=aware).occurred_at == aware
+
+    def test_an_aware_timestamp_is_stored_in_utc(self, flavour: ModuleType) -> None:
+        class Shipped(flavour.DomainEvent):
+            parcel: str
+
+        aware = datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=2)))
+        shipped = Shipped(parcel="p", occurred_at=aware)
+        assert shipped.occurred_at == aware
+        assert shipped.occurred_at.tzinfo is UTC
+        assert shipped.occurred_at.hour == 10
+        decoded = JsonCodec().decode(JsonCodec().encode(shipped), Shipped)
+        assert decoded.occurred_at.tzinfo is UTC
+
+    def test_defining_the_post_init_hook_is_refused_at_class_creation(
+        self, flavour: ModuleType
+    ) -> None:
+        """An override would skip id generation and checks; check_invariants is the hook."""
+        hook = "__post_init__" if flavour.__name__ == "tactica.dataclasses" else "model_post_init"
+        for base in (flavour.ValueObject, flavour.Entity, flavour.DomainEvent):
+            with pytest.raises(ConfigurationError, match=f"defines {hook}.*check_invariants"):
+                type("Custom", (base,), {"__annotations__": {"x": int}, hook: lambda *_: None})
 
     def test_registered_name_aliases_and_version(self, flavour: ModuleType) -> None:
         """Class keywords set the stored name, the old names and the schema version."""

@@ -12,6 +12,7 @@ from tactica.codec._formats import Buffer, check_finite
 from tactica.domain.context import DECODING, DECODING_CONTEXT, MissingOnDecodeError
 from tactica.domain.naming import message_name
 from tactica.errors import MessageDecodeError, MessageEncodeError
+from tactica.pydantic._base import InvariantCarrier, raw_validator
 
 __all__ = ["PydanticFormat"]
 
@@ -43,7 +44,7 @@ class PydanticFormat:
         self._cls = cls
         self._name = message_name(cls)
         self._serializer = cls.__pydantic_serializer__
-        self._validator = cls.__pydantic_validator__
+        self._validator = raw_validator(cls)
         annotations = {name: info.annotation for name, info in cls.model_fields.items()}
         self._float_fields = float_fields(
             annotations,
@@ -68,6 +69,8 @@ class PydanticFormat:
             return self._validator.validate_json(data, strict=True, extra="ignore")
         except MissingOnDecodeError as missing:
             raise missing.to_decode_error(self._name) from None
+        except InvariantCarrier as carrier:
+            raise MessageDecodeError(self._name, str(carrier.error)) from carrier.error
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
             location = ".".join(str(part) for part in first["loc"])

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
 from tactica.dataclasses._model import FrozenModel
 from tactica.domain.context import (
-    ABSENT,
+    checked_occurred_at,
     current_causation_id,
     current_correlation_id,
     new_event_id,
-    refuse_absent,
     utc_now,
 )
 from tactica.domain.frozendict import EMPTY, FrozenDict
 from tactica.domain.naming import configure_message_class
-from tactica.errors import InvalidMessageError
 
 __all__ = ["DomainEvent"]
 
@@ -72,16 +70,9 @@ class DomainEvent(FrozenModel):
         metadata = self.metadata
         if type(metadata) is not FrozenDict:
             object.__setattr__(self, "metadata", FrozenDict(metadata) if metadata else EMPTY)
-        occurred_at = self.occurred_at
-        if occurred_at is ABSENT or self.event_id is ABSENT:
-            refuse_absent(self.event_id, occurred_at)
-        # The identity test is the fast path: decoders and utc_now() both produce UTC itself.
-        if occurred_at.tzinfo is not UTC and occurred_at.utcoffset() is None:
-            msg = (
-                f"{type(self).__qualname__}.occurred_at must be timezone-aware; "
-                "use datetime.now(UTC)"
-            )
-            raise InvalidMessageError(msg)
+        occurred_at = checked_occurred_at(self)
+        if occurred_at is not self.occurred_at:
+            object.__setattr__(self, "occurred_at", occurred_at)
         self.check_invariants()
 
     def __hash__(self) -> int:

@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 
 from typing_extensions import dataclass_transform
 
-from tactica.errors import ImmutableObjectError
+from tactica.errors import ConfigurationError, ImmutableObjectError
 
 __all__ = ["FrozenModel", "MutableModel", "refuse_change"]
 
@@ -26,6 +26,20 @@ def _refuse_delete(self: object, name: str) -> NoReturn:
     refuse_change(self, name)
 
 
+def refuse_own_post_init(cls: type) -> None:
+    """Raise `ConfigurationError` if a user's subclass defines ``__post_init__``.
+
+    The bases do their work there (generate the id, freeze metadata, check invariants); an
+    override that forgets ``super()`` would silently skip it.
+    """
+    if "__post_init__" in cls.__dict__ and not cls.__module__.startswith("tactica.dataclasses"):
+        msg = (
+            f"{cls.__qualname__} defines __post_init__, which would replace tactica's id "
+            "generation and checks; put validation in check_invariants() instead"
+        )
+        raise ConfigurationError(msg)
+
+
 @dataclass_transform(
     kw_only_default=True, frozen_default=True, field_specifiers=(dataclasses.field,)
 )
@@ -39,6 +53,7 @@ class FrozenModel:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Turn the subclass into a frozen, keyword-only dataclass."""
         super().__init_subclass__(**kwargs)
+        refuse_own_post_init(cls)
         dataclasses.dataclass(cls, frozen=True, kw_only=True)
         cls.__setattr__ = refuse_change  # type: ignore[method-assign]
         cls.__delattr__ = _refuse_delete  # type: ignore[method-assign]
@@ -53,4 +68,5 @@ class MutableModel:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Turn the subclass into a keyword-only dataclass that keeps the inherited equality."""
         super().__init_subclass__(**kwargs)
+        refuse_own_post_init(cls)
         dataclasses.dataclass(cls, kw_only=True, eq=False)

@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from tactica.domain.ids import uuid7
-from tactica.errors import MessageDecodeError
+from tactica.errors import InvalidMessageError, MessageDecodeError
 
 __all__ = ["MessageContext", "current_message_context", "message_context"]
 
@@ -95,12 +95,30 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def refuse_absent(event_id: object, occurred_at: object) -> None:
-    """Raise `MissingOnDecodeError` if a decoded event lacked its id or timestamp."""
-    if event_id is ABSENT:
-        raise MissingOnDecodeError("event_id")
-    if occurred_at is ABSENT:
-        raise MissingOnDecodeError("occurred_at")
+def checked_occurred_at(event: _Envelope) -> datetime:
+    """Return the event's ``occurred_at`` in UTC, refusing absent identity and naive times.
+
+    Runs after every construction and decode of an event, in both flavours.
+    """
+    occurred_at = event.occurred_at
+    if occurred_at is ABSENT or event.event_id is ABSENT:
+        raise MissingOnDecodeError("occurred_at" if event.event_id is not ABSENT else "event_id")
+    # The identity test is the fast path: decoders and utc_now() both produce UTC itself.
+    if occurred_at.tzinfo is UTC:
+        return occurred_at
+    if occurred_at.utcoffset() is None:
+        msg = (
+            f"{type(event).__qualname__}.occurred_at must be timezone-aware; use datetime.now(UTC)"
+        )
+        raise InvalidMessageError(msg)
+    return occurred_at.astimezone(UTC)
+
+
+class _Envelope(Protocol):
+    @property
+    def event_id(self) -> UUID: ...
+    @property
+    def occurred_at(self) -> datetime: ...
 
 
 def current_message_context() -> MessageContext:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any, Generic, Self, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import ConfigDict, PrivateAttr
 
 from tactica.domain.identity import AUTO_ID, new_id
 from tactica.errors import ImmutableObjectError
+from tactica.pydantic._base import TacticaModel
 
 __all__ = ["AggregateRoot", "Entity"]
 
 TId = TypeVar("TId")
 
 
-class Entity(BaseModel, Generic[TId]):
+class Entity(TacticaModel, Generic[TId]):
     """A domain object defined by its identity, not by its attributes.
 
     Two entities are equal when they are of the same concrete type and have the same
@@ -38,11 +39,9 @@ class Entity(BaseModel, Generic[TId]):
 
     id: TId = AUTO_ID
 
-    def model_post_init(self, _context: Any, /) -> None:
-        """Generate the id if it was omitted, then check invariants."""
+    def _complete(self) -> None:
         if self.id is AUTO_ID:
             vars(self)["id"] = new_id(type(self), _declared_id_type)
-        self.check_invariants()
 
     def __setattr__(self, name: str, value: object) -> None:
         """Set an attribute, refusing to reassign the identity."""

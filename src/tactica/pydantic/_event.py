@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, ClassVar, NoReturn, Self
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, NoReturn
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from tactica.domain.context import (
-    ABSENT,
+    checked_occurred_at,
     current_causation_id,
     current_correlation_id,
     new_event_id,
-    refuse_absent,
     utc_now,
 )
 from tactica.domain.frozendict import EMPTY, FrozenDict
 from tactica.domain.naming import configure_message_class
-from tactica.pydantic._value_object import refuse_change, validated_copy
+from tactica.pydantic._base import TacticaModel
+from tactica.pydantic._value_object import refuse_change
 
 __all__ = ["DomainEvent"]
 
@@ -30,7 +31,7 @@ def _freeze(value: Mapping[str, Any]) -> FrozenDict[str, Any]:
     return FrozenDict(value) if value else EMPTY
 
 
-class DomainEvent(BaseModel):
+class DomainEvent(TacticaModel):
     """Something that happened in the domain, named in the past tense.
 
     Frozen and keyword-only. Every event gets an ``event_id`` (UUIDv7) and an aware-UTC
@@ -56,7 +57,7 @@ class DomainEvent(BaseModel):
     __message_version__: ClassVar[int] = 1
 
     event_id: UUID = Field(default_factory=new_event_id)
-    occurred_at: AwareDatetime = Field(default_factory=utc_now)
+    occurred_at: datetime = Field(default_factory=utc_now)
     correlation_id: UUID | None = Field(default_factory=current_correlation_id)
     causation_id: UUID | None = Field(default_factory=current_causation_id)
     metadata: Annotated[Mapping[str, Any], AfterValidator(_freeze)] = EMPTY
@@ -73,18 +74,11 @@ class DomainEvent(BaseModel):
         super().__init_subclass__(**kwargs)
         configure_message_class(cls, name=name, aliases=aliases, version=version)
 
-    def model_post_init(self, _context: Any, /) -> None:
-        """Run `check_invariants` once the fields are validated (also after decoding)."""
-        if self.occurred_at is ABSENT or self.event_id is ABSENT:
-            refuse_absent(self.event_id, self.occurred_at)
-        self.check_invariants()
+    def _complete(self) -> None:
+        vars(self)["occurred_at"] = checked_occurred_at(self)
 
     def check_invariants(self) -> None:
         """Raise if the fields break a rule of the event; called after construction."""
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """Return a copy (same ``event_id``); changed fields are validated and checked again."""
-        return validated_copy(self, update, deep=deep)
 
     def __hash__(self) -> int:
         """Hash by ``event_id``: equal events share it, and metadata need not be hashed."""

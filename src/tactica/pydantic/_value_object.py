@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
-from typing import Any, NoReturn, Self, TypeVar
+from typing import NoReturn
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from tactica.errors import ImmutableObjectError
+from tactica.pydantic._base import TacticaModel
 
-__all__ = ["ValueObject", "refuse_change", "validated_copy"]
-
-_M = TypeVar("_M", bound=BaseModel)
+__all__ = ["ValueObject", "refuse_change"]
 
 
 def refuse_change(self: object, name: str) -> NoReturn:
@@ -20,26 +17,12 @@ def refuse_change(self: object, name: str) -> NoReturn:
     kind = type(self).__qualname__
     msg = (
         f"cannot change {kind}.{name}: {kind} is immutable; create a new instance instead "
-        "(obj.model_copy(update={...}))"
+        "(obj.model_copy(update={...}), which validates the changes)"
     )
     raise ImmutableObjectError(msg)
 
 
-def validated_copy(model: _M, update: Mapping[str, Any] | None, *, deep: bool) -> _M:
-    """Copy `model`; with `update`, build the copy through validation and invariants.
-
-    pydantic's own ``model_copy(update=...)`` trusts the new values, which would let an
-    invalid value object or event exist. Here a copy is held to the rules of construction.
-    """
-    if not update:
-        return copy.deepcopy(model) if deep else copy.copy(model)
-    source = copy.deepcopy(model) if deep else model
-    values = {name: getattr(source, name) for name in type(model).model_fields}
-    values.update(update)
-    return type(model).model_validate(values)
-
-
-class ValueObject(BaseModel):
+class ValueObject(TacticaModel):
     """An immutable value described entirely by its fields.
 
     Keyword-only, frozen, equal and hashed by value; unknown fields are rejected. Override
@@ -56,16 +39,8 @@ class ValueObject(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    def model_post_init(self, _context: Any, /) -> None:
-        """Run `check_invariants` once the fields are validated (also after decoding)."""
-        self.check_invariants()
-
     def check_invariants(self) -> None:
         """Raise if the fields break a rule of the value; called after construction."""
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """Return a copy; changed fields are validated and invariants checked again."""
-        return validated_copy(self, update, deep=deep)
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         """Refuse: value objects never change."""
