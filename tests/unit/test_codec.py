@@ -314,3 +314,34 @@ def test_a_wrong_field_is_reported_before_a_missing_envelope_field(flavour: Modu
     with pytest.raises(MessageDecodeError) as caught:
         JsonCodec().decode(document, item_priced)
     assert caught.value.field == "$.item_id"
+
+
+def test_invalid_utf8_inside_a_string_is_a_decode_error(flavour: ModuleType) -> None:
+    class Labelled(flavour.ValueObject):
+        label: str
+
+    with pytest.raises(MessageDecodeError):
+        JsonCodec().decode(b'{"label": "\xff\xfe"}', Labelled)
+
+
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e999"])
+def test_non_finite_numbers_in_untyped_fields_are_refused_on_decode(
+    flavour: ModuleType, number: bytes
+) -> None:
+    """What cannot be encoded must not be decoded either, whatever the parser tolerates."""
+    event = sample(flavour)
+    document = (
+        JsonCodec().encode(event).replace(b'"trace":[1,2.5,null]', b'"trace":[' + number + b"]")
+    )
+    assert number in document
+    with pytest.raises(MessageDecodeError):
+        JsonCodec().decode(document, type(event))
+
+
+def test_a_cycle_in_an_untyped_field_is_an_encode_error_not_a_hang(flavour: ModuleType) -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    event = sample(flavour)
+    cyclic = type(event)(**{**_fields(event), "metadata": {"loop": loop}})
+    with pytest.raises(MessageEncodeError, match=r"(?i)cycle|circular|recursion"):
+        JsonCodec().encode(cyclic)

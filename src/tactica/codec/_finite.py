@@ -83,15 +83,21 @@ def float_fields(
 def non_finite_path(value: Any, path: str) -> str | None:
     """Return the path of the first NaN or infinity inside `value`, or ``None``.
 
-    Walks with an explicit stack, so hostile nesting cannot exhaust the recursion limit.
+    Walks with an explicit stack, so hostile nesting cannot exhaust the recursion limit, and
+    visits each container once, so a cycle ends the walk instead of running forever.
     """
     stack: list[tuple[object, str]] = [(value, path)]
+    visited: set[int] = set()
     while stack:
         item, where = stack.pop()
         if isinstance(item, float):
             if not math.isfinite(item):
                 return where
-        elif isinstance(item, Mapping):
+            continue
+        if id(item) in visited:
+            continue
+        visited.add(id(item))
+        if isinstance(item, Mapping):
             mapping = cast("Mapping[object, object]", item)
             stack.extend((v, f"{where}.{k}") for k, v in mapping.items())
         elif isinstance(item, list | tuple | set | frozenset):

@@ -77,6 +77,10 @@ class MsgspecFormat:
             return self._encode(value)
         except (TypeError, ValueError, OverflowError) as error:
             raise MessageEncodeError(self._name, str(error)) from error
+        except RecursionError:
+            raise MessageEncodeError(
+                self._name, "the value is nested too deeply or contains a cycle"
+            ) from None
 
     def decode(self, data: Buffer) -> Any:
         """Return an instance of the class, translating every failure to a typed error."""
@@ -88,7 +92,7 @@ class MsgspecFormat:
         except msgspec.ValidationError as error:
             reason, where = _split_msgspec_error(error)
             raise MessageDecodeError(self._name, reason, where) from error
-        except msgspec.DecodeError as error:
+        except (msgspec.DecodeError, UnicodeDecodeError) as error:
             raise MessageDecodeError(self._name, str(error)) from error
         except RecursionError:
             raise MessageDecodeError(self._name, "the document is nested too deeply") from None

@@ -7,7 +7,7 @@ from typing import Any, cast
 import pydantic
 from pydantic_core import PydanticSerializationError, ValidationError
 
-from tactica.codec._finite import float_fields
+from tactica.codec._finite import first_non_finite, float_fields
 from tactica.codec._formats import Buffer, check_finite
 from tactica.domain.context import DECODING, DECODING_CONTEXT, MissingOnDecodeError
 from tactica.domain.naming import message_name
@@ -58,15 +58,19 @@ class PydanticFormat:
             check_finite(self._cls, value, self._float_fields)
         try:
             data: bytes = self._serializer.to_json(value)
-        except PydanticSerializationError as error:
+        except (PydanticSerializationError, ValueError) as error:
             raise MessageEncodeError(self._name, str(error)) from error
+        except RecursionError:
+            raise MessageEncodeError(
+                self._name, "the value is nested too deeply or contains a cycle"
+            ) from None
         return data
 
     def decode(self, data: Buffer) -> Any:
         """Return a validated model, translating pydantic's errors to a typed error."""
         token = DECODING.set(DECODING_CONTEXT)
         try:
-            return self._validator.validate_json(data, strict=True, extra="ignore")
+            decoded = self._validator.validate_json(data, strict=True, extra="ignore")
         except MissingOnDecodeError as missing:
             raise missing.to_decode_error(self._name) from None
         except InvariantCarrier as carrier:
@@ -78,3 +82,11 @@ class PydanticFormat:
             raise MessageDecodeError(self._name, first["msg"], where) from error
         finally:
             DECODING.reset(token)
+        # pydantic's parser reads NaN, Infinity and 1e999 into fields it does not type-check
+        # (Any, metadata); the dataclass flavour refuses them, and so must this one.
+        where = first_non_finite(decoded, self._float_fields) if self._float_fields else None
+        if where is not None:
+            raise MessageDecodeError(
+                self._name, "NaN and infinity are not valid JSON numbers", where
+            )
+        return decoded

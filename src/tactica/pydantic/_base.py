@@ -37,31 +37,31 @@ class InvariantCarrier(Exception):  # noqa: N818 - private; never reaches users
 class _UnwrappingValidator:
     """Stands in for a model's schema validator and re-raises carried domain errors as-is."""
 
-    __slots__ = ("_inner",)
+    __slots__ = ("inner",)
 
     def __init__(self, inner: Any) -> None:
-        self._inner = inner
+        self.inner = inner
 
     def validate_python(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return self._inner.validate_python(*args, **kwargs)
+            return self.inner.validate_python(*args, **kwargs)
         except InvariantCarrier as carrier:
             carrier.reraise()
 
     def validate_json(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return self._inner.validate_json(*args, **kwargs)
+            return self.inner.validate_json(*args, **kwargs)
         except InvariantCarrier as carrier:
             carrier.reraise()
 
     def validate_strings(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return self._inner.validate_strings(*args, **kwargs)
+            return self.inner.validate_strings(*args, **kwargs)
         except InvariantCarrier as carrier:
             carrier.reraise()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        return getattr(self.inner, name)
 
 
 class TacticaModel(BaseModel):
@@ -144,4 +144,4 @@ def raw_validator(cls: type[BaseModel]) -> Any:
     `MessageDecodeError`, not the domain error construction would raise.
     """
     validator: Any = cls.__pydantic_validator__
-    return validator._inner if isinstance(validator, _UnwrappingValidator) else validator  # noqa: SLF001
+    return validator.inner if isinstance(validator, _UnwrappingValidator) else validator
