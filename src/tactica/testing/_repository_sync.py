@@ -81,6 +81,61 @@ class RepositoryContract:
         assert second.balance == 1
         assert (self.new_repository().get(account_id)).balance == 1
 
+    def test_changing_a_nested_part_of_a_loaded_copy_changes_nothing_stored(self) -> None:
+        """Copies are deep: a nested list or entity of a loaded aggregate is its own too."""
+        account_id = self._stored(cards=[self.card_type(id="card-1")])
+        copy = self.new_repository().get(account_id)
+        copy.cards[0].blocked = True
+        copy.cards.append(self.card_type(id="card-2"))
+        stored = self.new_repository().get(account_id)
+        assert [(card.id, card.blocked) for card in stored.cards] == [("card-1", False)]
+
+    def test_changing_an_added_aggregate_after_commit_changes_nothing_stored(self) -> None:
+        """What a commit stored is a snapshot: later changes count only when committed."""
+        repository = self.new_repository()
+        account = self.account_type(owner="Ada", cards=[self.card_type(id="card-1")])
+        repository.add(account)
+        self.commit(repository)
+        account.cards[0].blocked = True
+        account.balance = 500
+        stored = self.new_repository().get(account.id)
+        assert (stored.balance, stored.cards[0].blocked) == (0, False)
+
+    def test_a_change_made_after_a_commit_is_written_by_the_next_commit(self) -> None:
+        """Aggregates stay tracked after a commit, so nothing changed later is lost."""
+        account_id = self._stored()
+        repository = self.new_repository()
+        account = repository.get(account_id)
+        account.deposit(1)
+        self.commit(repository)
+        account.deposit(5)
+        self.commit(repository)
+        stored = self.new_repository().get(account_id)
+        assert (stored.balance, stored.version) == (6, 3)
+        assert account.version == 3
+
+    def test_the_expected_version_is_the_one_read_not_the_aggregates_attribute(
+        self,
+    ) -> None:
+        """Editing `version` on a stale copy cannot smuggle a write past the check."""
+        account_id = self._stored()
+        winner, loser = self.new_repository(), self.new_repository()
+        (winner.get(account_id)).deposit(10)
+        stale = loser.get(account_id)
+        self.commit(winner)
+        stale.deposit(99)
+        stale.version += 1
+        with pytest.raises(ConcurrencyError):
+            self.commit(loser)
+        assert (self.new_repository().get(account_id)).balance == 10
+
+    def test_deleting_what_was_never_stored_is_not_found(self) -> None:
+        """Deleting an aggregate no one stored is AggregateNotFoundError, not a conflict."""
+        repository = self.new_repository()
+        repository.delete(self.account_type(owner="Ghost"))
+        with pytest.raises(AggregateNotFoundError):
+            self.commit(repository)
+
     def test_a_committed_change_is_stored_and_bumps_the_version(self) -> None:
         """Each committed change raises the version by one and is visible afterwards."""
         account_id = self._stored()

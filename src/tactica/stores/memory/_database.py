@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from tactica.errors import AggregateAlreadyExistsError, ConcurrencyError
+from tactica.errors import (
+    AggregateAlreadyExistsError,
+    AggregateNotFoundError,
+    ConcurrencyError,
+)
 
 __all__ = ["Change", "ChangeKind", "InMemoryDatabase", "StoredAggregate"]
 
@@ -83,12 +87,14 @@ class InMemoryDatabase:
 
 
 def _check(change: Change, stored: StoredAggregate | None) -> None:
-    # Tables are named "module.QualName"; errors name the type as users wrote it.
+    # Tables are named "module:QualName"; errors name the type as users wrote it.
     type_name = change.table.rsplit(":", 1)[-1]
     if change.kind is ChangeKind.INSERT:
         if stored is not None:
             raise AggregateAlreadyExistsError(type_name, change.aggregate_id)
         return
+    if stored is None and change.kind is ChangeKind.DELETE and change.expected_version == 0:
+        raise AggregateNotFoundError(type_name, change.aggregate_id)
     if stored is None or stored.version != change.expected_version:
         found = "was deleted" if stored is None else f"is at version {stored.version}"
         msg = (

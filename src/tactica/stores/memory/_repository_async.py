@@ -51,7 +51,12 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         self.database = database if database is not None else InMemoryDatabase()
         self._table = f"{aggregate_type.__module__}:{aggregate_type.__qualname__}"
         self._identity_map: dict[Any, TAggregate] = {}
+        # Per tracked id: the stored version it was read at (the expected version of its next
+        # write, never the aggregate's own mutable `version`), its structural snapshot, and
+        # how many events it had pending then.
+        self._versions: dict[Any, int] = {}
         self._loaded: dict[Any, Any] = {}
+        self._pending_seen: dict[Any, int] = {}
         self._added: set[Any] = set()
         self._deleted: dict[Any, TAggregate] = {}
         # Added and deleted before any commit: nothing to write, but still seen, so that
@@ -60,9 +65,10 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
 
     @property
     def seen(self) -> tuple[TAggregate, ...]:
-        """The aggregates handed out, added or deleted since the last commit or rollback.
+        """The aggregates this repository tracks, for collecting their recorded events.
 
-        Deleted ones are included: their recorded events still need collecting.
+        Handed out, added, or deleted and not yet committed (their events still count).
+        Tracking survives `commit` and ends with `rollback`.
         """
         return (*self._identity_map.values(), *self._deleted.values(), *self._dropped)
 
@@ -70,6 +76,7 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         """Track a new aggregate; it is inserted on `commit`."""
         aggregate_id = _id_of(aggregate)
         self._identity_map[aggregate_id] = aggregate
+        self._versions[aggregate_id] = _version_of(aggregate)
         self._added.add(aggregate_id)
         self._deleted.pop(aggregate_id, None)
 
@@ -93,8 +100,24 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         aggregate: TAggregate = detached_copy(stored.state)
         _versioned(aggregate).version = stored.version
         self._identity_map[aggregate_id] = aggregate
-        self._loaded[aggregate_id] = structure(aggregate)
+        self._synced(aggregate_id, aggregate, stored.version)
         return aggregate
+
+    def _synced(self, aggregate_id: Any, aggregate: TAggregate, version: int) -> None:
+        self._versions[aggregate_id] = version
+        self._loaded[aggregate_id] = structure(aggregate)
+        self._pending_seen[aggregate_id] = _pending_count(aggregate)
+
+    def _deleted_versions(self) -> list[tuple[Any, int]]:
+        return [
+            (aggregate_id, self._versions.get(aggregate_id, _version_of(aggregate)))
+            for aggregate_id, aggregate in self._deleted.items()
+        ]
+
+    def _forget_id(self, aggregate_id: Any) -> None:
+        self._versions.pop(aggregate_id, None)
+        self._loaded.pop(aggregate_id, None)
+        self._pending_seen.pop(aggregate_id, None)
 
     async def delete(self, aggregate: TAggregate) -> None:
         """Mark the aggregate for deletion on `commit` (version-checked like an update)."""
@@ -110,10 +133,12 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         """Return the writes a commit would make, without making them."""
         writes: list[Change] = []
         for aggregate_id, aggregate in self._identity_map.items():
-            version = _version_of(aggregate)
+            version = self._versions[aggregate_id]
             if aggregate_id in self._added:
                 kind = ChangeKind.INSERT
-            elif _has_pending(aggregate) or structure(aggregate) != self._loaded.get(aggregate_id):
+            elif _pending_count(aggregate) != self._pending_seen.get(aggregate_id) or structure(
+                aggregate
+            ) != self._loaded.get(aggregate_id):
                 kind = ChangeKind.UPDATE
             else:
                 continue
@@ -121,32 +146,37 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
                 Change(kind, self._table, aggregate_id, version, detached_copy(aggregate))
             )
         writes.extend(
-            Change(ChangeKind.DELETE, self._table, aggregate_id, _version_of(aggregate))
-            for aggregate_id, aggregate in self._deleted.items()
+            Change(ChangeKind.DELETE, self._table, aggregate_id, version)
+            for aggregate_id, version in self._deleted_versions()
         )
         return writes
 
     async def commit(self) -> None:
         """Store every change atomically; raise `ConcurrencyError` and store nothing on conflict.
 
-        On success each written aggregate's ``version`` goes up by one, and the repository
-        starts a fresh session (nothing tracked). On conflict nothing is written and the
-        tracked aggregates are left as they were, so the caller can inspect them.
+        On success each written aggregate's ``version`` becomes the stored one, and the
+        aggregates stay tracked: a later change to them is written by the next commit. On
+        conflict nothing is written and the tracked aggregates are left as they were, so the
+        caller can inspect them (then `rollback` and load again).
         """
         writes = self.changes()
         self.database.apply(writes)
-        written = {change.aggregate_id for change in writes}
+        written = {change.aggregate_id: change.expected_version + 1 for change in writes}
         for aggregate_id, aggregate in self._identity_map.items():
-            if aggregate_id in written:
-                _versioned(aggregate).version += 1
-        self._forget()
+            version = written.get(aggregate_id, self._versions[aggregate_id])
+            _versioned(aggregate).version = version
+            self._synced(aggregate_id, aggregate, version)
+        for aggregate_id in self._deleted:
+            self._forget_id(aggregate_id)
+        self._added.clear()
+        self._deleted.clear()
+        self._dropped.clear()
 
     async def rollback(self) -> None:
-        """Forget every uncommitted change and tracked aggregate."""
-        self._forget()
-
-    def _forget(self) -> None:
+        """Forget every uncommitted change and stop tracking; load again to go on."""
         self._identity_map.clear()
+        self._versions.clear()
+        self._pending_seen.clear()
         self._loaded.clear()
         self._added.clear()
         self._deleted.clear()
@@ -170,5 +200,6 @@ def _version_of(aggregate: object) -> int:
     return _versioned(aggregate).version
 
 
-def _has_pending(aggregate: object) -> bool:
-    return bool(getattr(aggregate, "pending_events", ()))
+def _pending_count(aggregate: object) -> int:
+    # Recording an event is a change even when no field moved.
+    return len(getattr(aggregate, "pending_events", ()))
