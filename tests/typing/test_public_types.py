@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, NewType, assert_type
+from typing import NewType, assert_type
 from uuid import UUID
 
 import pytest
@@ -69,7 +69,7 @@ def test_dataclass_flavour_constructors_and_fields_are_typed() -> None:
     assert_type(order.id, OrderId)
     assert_type(order.version, int)
     order.place()
-    assert_type(order.pull_events(), list[Any])
+    assert_type(order.pull_events(), list[dc.DomainEvent])
     event = OrderPlaced(order_id=order.id, total=price)
     assert_type(event.event_id, UUID)
     assert_type(event.correlation_id, UUID | None)

@@ -492,3 +492,40 @@ class TestDomainEvent:
         assert issubclass(ImmutableObjectError, TacticaError)
         assert issubclass(MissingIdentityError, TacticaError)
         assert issubclass(ConfigurationError, TacticaError)
+
+
+def _picklable_types() -> dict[str, tuple[Any, Any]]:
+    return {"tactica.dataclasses": (DcStamped, DcLedger), "tactica.pydantic": (PdStamped, PdLedger)}
+
+
+class DcStamped(importlib.import_module("tactica.dataclasses").DomainEvent):
+    note: str
+
+
+class DcLedger(importlib.import_module("tactica.dataclasses").AggregateRoot[OrderId]):
+    notes: tuple[str, ...] = ()
+
+
+class PdStamped(importlib.import_module("tactica.pydantic").DomainEvent):
+    note: str
+
+
+class PdLedger(importlib.import_module("tactica.pydantic").AggregateRoot[OrderId]):
+    notes: tuple[str, ...] = ()
+
+
+def test_a_pickled_aggregate_carries_its_state_but_not_its_pending_events(
+    flavour: ModuleType,
+) -> None:
+    """Pending events belong to the live object; no form of serialization carries them."""
+    import pickle
+
+    stamped, ledger_type = _picklable_types()[flavour.__name__]
+    ledger = ledger_type(notes=("a",))
+    ledger.record(stamped(note="a"))
+    restored = pickle.loads(pickle.dumps(ledger))
+    assert (restored.id, restored.notes) == (ledger.id, ("a",))
+    assert restored.pending_events == ()
+    assert len(ledger.pending_events) == 1
+    restored.record(stamped(note="b"))
+    assert len(restored.pull_events()) == 1

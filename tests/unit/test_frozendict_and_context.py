@@ -45,7 +45,7 @@ def test_frozendict_reads_like_a_dict_and_hashes_by_content() -> None:
     assert hash(frozen) == hash(FrozenDict(b=2, a=1))
     assert len({frozen, FrozenDict(a=1, b=2)}) == 1
     assert repr(frozen) == "FrozenDict({'a': 1, 'b': 2})"
-    assert frozen | {"c": 3} == {"a": 1, "b": 2, "c": 3}, "union builds a new mapping"
+    assert frozen | {"c": 3} == {"a": 1, "b": 2, "c": 3}
 
 
 def test_frozendict_survives_copy_and_pickle_unchanged() -> None:
@@ -109,3 +109,37 @@ def test_threads_do_not_see_each_others_context() -> None:
         thread.start()
         thread.join()
     assert seen == [MessageContext()]
+
+
+def test_calling_init_again_cannot_refill_a_shared_frozendict() -> None:
+    from tactica.domain.frozendict import EMPTY
+
+    EMPTY.__init__({"sneaky": 1})
+    frozen = FrozenDict({"a": 1})
+    frozen.__init__({"b": 2})
+    assert EMPTY == {}
+    assert frozen == {"a": 1}
+
+
+def test_fromkeys_and_union_build_new_frozendicts() -> None:
+    assert FrozenDict.fromkeys(["a", "b"], 0) == {"a": 0, "b": 0}
+    assert type(FrozenDict.fromkeys(["a"])) is FrozenDict
+    union = FrozenDict(a=1) | {"b": 2}
+    assert (type(union), union) == (FrozenDict, {"a": 1, "b": 2})
+    reflected = {"b": 2} | FrozenDict(a=1)
+    assert (type(reflected), reflected) == (FrozenDict, {"a": 1, "b": 2})
+
+
+class Labels(FrozenDict[str, str]):
+    pass
+
+
+def test_a_frozendict_subclass_survives_pickling_and_deep_copies() -> None:
+    assert type(copy.deepcopy(Labels(a="x"))) is Labels
+    assert type(pickle.loads(pickle.dumps(Labels(a="x")))) is Labels
+
+
+def test_the_context_can_set_only_the_correlation() -> None:
+    correlation = uuid7()
+    with message_context(correlation_id=correlation) as context:
+        assert context == MessageContext(correlation_id=correlation, causation_id=None)

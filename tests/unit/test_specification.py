@@ -127,3 +127,22 @@ def test_any_composition_agrees_with_a_recursive_reference_evaluator(
     rule: Specification[int], n: int
 ) -> None:
     assert rule.is_satisfied_by(n) == _reference(rule, n)
+
+
+def test_deep_rules_compare_and_hash_without_recursion_error() -> None:
+    rule: Specification[int] = is_even
+    for _ in range(50_000):
+        rule = ~(rule & is_small)
+    same = rule
+    assert rule == same
+    assert hash(rule) == hash(same)
+    assert rule != ~(rule & is_small)
+
+
+def test_combining_with_something_that_is_not_a_specification_is_a_type_error() -> None:
+    import pytest
+
+    with pytest.raises(TypeError):
+        is_even & (lambda n: n > 0)  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue]
+    with pytest.raises(TypeError):
+        is_even | True  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any, Generic, Self, TypeVar, cast
 
+from tactica.dataclasses._event import DomainEvent
 from tactica.dataclasses._model import MutableModel
 from tactica.domain.identity import AUTO_ID, new_id, resolve_id_type
 from tactica.errors import ImmutableObjectError
@@ -82,21 +84,21 @@ class AggregateRoot(Entity[TId]):
 
     version: int = 0
 
-    def record(self, event: object) -> None:
+    def record(self, event: DomainEvent) -> None:
         """Append `event` to the pending events."""
-        pending: list[object] | None = self.__dict__.get(_PENDING)
+        pending: list[DomainEvent] | None = self.__dict__.get(_PENDING)
         if pending is None:
             self.__dict__[_PENDING] = [event]
         else:
             pending.append(event)
 
-    def pull_events(self) -> list[Any]:
+    def pull_events(self) -> list[DomainEvent]:
         """Return the pending events in recording order and clear them, in one step."""
-        pending: list[Any] = self.__dict__.pop(_PENDING, None) or []
+        pending: list[DomainEvent] = self.__dict__.pop(_PENDING, None) or []
         return pending
 
     @property
-    def pending_events(self) -> tuple[Any, ...]:
+    def pending_events(self) -> tuple[DomainEvent, ...]:
         """The recorded events not yet pulled, oldest first (a read-only snapshot)."""
         return tuple(self.__dict__.get(_PENDING, ()))
 
@@ -107,3 +109,14 @@ class AggregateRoot(Entity[TId]):
         if _PENDING in self.__dict__:
             clone.__dict__[_PENDING] = list(self.__dict__[_PENDING])
         return clone
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        """Copy deeply, pending events included (pickling, unlike copying, leaves them out)."""
+        clone = object.__new__(type(self))
+        memo[id(self)] = clone
+        clone.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return clone
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the state only: pending events belong to the live object, never to storage."""
+        return {key: value for key, value in self.__dict__.items() if key != _PENDING}

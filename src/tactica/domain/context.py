@@ -138,7 +138,7 @@ def current_causation_id() -> UUID | None:
 
 @contextmanager
 def message_context(
-    *, correlation_id: UUID | None, causation_id: UUID | None
+    *, correlation_id: UUID | None = None, causation_id: UUID | None = None
 ) -> Generator[MessageContext, None, None]:
     """Make messages and events created inside the block carry these ids.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
 
 from tactica.errors import ImmutableObjectError
 
@@ -31,12 +31,40 @@ class FrozenDict(dict[_K, _V]):
 
     __slots__ = ("_hash",)
 
-    if TYPE_CHECKING:
-        # dict's own constructor runs at runtime; a Python-level one would double its cost.
-        def __init__(
-            self, items: Mapping[_K, _V] | Iterable[tuple[_K, _V]] = (), /, **kwargs: _V
-        ) -> None:
-            """Build the mapping once, like `dict`."""
+    def __new__(
+        cls, items: Mapping[_K, _V] | Iterable[tuple[_K, _V]] = (), /, **kwargs: _V
+    ) -> Self:
+        """Build the mapping once, like `dict`; it can never be filled again."""
+        self = super().__new__(cls)
+        dict.__init__(self, items, **kwargs)  # pyright: ignore[reportUnknownMemberType]
+        return self
+
+    if not TYPE_CHECKING:  # type checkers read the constructor's signature from __new__
+
+        def __init__(self, *_args: object, **_kwargs: object) -> None:
+            """Do nothing: `__new__` set the content; a second call must not refill it.
+
+            Without this, ``EMPTY.__init__(x)`` would fill the mapping every event shares.
+            """
+
+    @classmethod
+    def fromkeys(cls, keys: Iterable[Any], value: Any = None, /) -> Any:
+        """Return a FrozenDict with `keys`, each mapped to `value`."""
+        return cls(dict.fromkeys(keys, value))
+
+    def __or__(self, other: Any) -> Any:
+        """Return a new FrozenDict with `other`'s items added (they win on shared keys)."""
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        merged: dict[Any, Any] = {**self, **other}
+        return type(self)(merged)
+
+    def __ror__(self, other: Any) -> Any:
+        """Return a new FrozenDict with this one's items added to `other`'s."""
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        merged: dict[Any, Any] = {**other, **self}
+        return type(self)(merged)
 
     __setitem__ = _refuse
     __delitem__ = _refuse
@@ -66,11 +94,11 @@ class FrozenDict(dict[_K, _V]):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict[_K, _V]:
         """Copy the values too: the mapping is frozen, but a value inside may be mutable."""
-        return FrozenDict(copy.deepcopy(dict(self), memo))
+        return type(self)(copy.deepcopy(dict(self), memo))
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Rebuild from a plain dict (dict's default would call the refused __setitem__)."""
-        return (FrozenDict, (dict(self),))
+        return (type(self), (dict(self),))
 
 
 EMPTY: FrozenDict[Any, Any] = FrozenDict()

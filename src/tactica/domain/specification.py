@@ -43,10 +43,14 @@ class Specification(ABC, Generic[T_contra]):
 
     def __and__(self, other: Specification[T_contra]) -> Specification[T_contra]:
         """Return a rule satisfied when both are."""
+        if not isinstance(other, Specification):  # pyright: ignore[reportUnnecessaryIsInstance]
+            return NotImplemented
         return AllOf(*_parts(self, AllOf), *_parts(other, AllOf))
 
     def __or__(self, other: Specification[T_contra]) -> Specification[T_contra]:
         """Return a rule satisfied when either is."""
+        if not isinstance(other, Specification):  # pyright: ignore[reportUnnecessaryIsInstance]
+            return NotImplemented
         return AnyOf(*_parts(self, AnyOf), *_parts(other, AnyOf))
 
     def __invert__(self) -> Specification[T_contra]:
@@ -90,11 +94,18 @@ class _Composite(Specification[T_contra]):
     def is_satisfied_by(self, candidate: T_contra) -> bool:
         return _evaluate(self, candidate)
 
+    # Equal when built of the very same parts: comparing parts by value would recurse as
+    # deep as the tree, and trees may be far deeper than the recursion limit.
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.parts == self.parts
+        if type(other) is not type(self):
+            return False
+        theirs: tuple[object, ...] = getattr(other, "parts", ())
+        return len(theirs) == len(self.parts) and all(
+            mine is their for mine, their in zip(self.parts, theirs, strict=True)
+        )
 
     def __hash__(self) -> int:
-        return hash((type(self), self.parts))
+        return hash((type(self), *map(id, self.parts)))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(<{len(self.parts)} parts>)"
@@ -129,12 +140,12 @@ class Not(Specification[T_contra]):
         return _evaluate(self, candidate)
 
     def __eq__(self, other: object) -> bool:
-        """Equal to a negation of an equal rule."""
-        return type(other) is type(self) and getattr(other, "negated", None) == self.negated
+        """Equal to a negation of the very same rule (see the composites on why not by value)."""
+        return type(other) is type(self) and getattr(other, "negated", None) is self.negated
 
     def __hash__(self) -> int:
         """Hash consistently with equality."""
-        return hash((Not, self.negated))
+        return hash((Not, id(self.negated)))
 
     def __repr__(self) -> str:
         """Show what is negated, one level deep."""

@@ -9,6 +9,7 @@ from pydantic import ConfigDict, PrivateAttr
 from tactica.domain.identity import AUTO_ID, new_id
 from tactica.errors import ImmutableObjectError
 from tactica.pydantic._base import TacticaModel
+from tactica.pydantic._event import DomainEvent
 
 __all__ = ["AggregateRoot", "Entity"]
 
@@ -80,22 +81,22 @@ class AggregateRoot(Entity[TId]):
 
     version: int = 0
 
-    _pending_events: list[Any] = PrivateAttr(default_factory=list)
+    _pending_events: list[DomainEvent] = PrivateAttr(default_factory=list[DomainEvent])
 
-    def record(self, event: object) -> None:
+    def record(self, event: DomainEvent) -> None:
         """Append `event` to the pending events."""
         self._pending_events.append(event)
 
-    def pull_events(self) -> list[Any]:
+    def pull_events(self) -> list[DomainEvent]:
         """Return the pending events in recording order and clear them, in one step."""
         private = self.__pydantic_private__
         assert private is not None  # always set: the model declares a private attribute
-        pending: list[Any] = private["_pending_events"]
+        pending: list[DomainEvent] = private["_pending_events"]
         private["_pending_events"] = []
         return pending
 
     @property
-    def pending_events(self) -> tuple[Any, ...]:
+    def pending_events(self) -> tuple[DomainEvent, ...]:
         """The recorded events not yet pulled, oldest first (a read-only snapshot)."""
         return tuple(self._pending_events)
 
@@ -106,3 +107,12 @@ class AggregateRoot(Entity[TId]):
         assert private is not None  # always set: the model declares a private attribute
         private["_pending_events"] = list(private["_pending_events"])
         return clone
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickle the state only: pending events belong to the live object, never to storage."""
+        state = super().__getstate__()
+        state["__pydantic_private__"] = {
+            **(state.get("__pydantic_private__") or {}),
+            "_pending_events": [],
+        }
+        return state
