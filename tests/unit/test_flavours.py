@@ -211,6 +211,20 @@ class TestEntity:
         assert first.id.version == 7
         assert first.id < second.id
 
+    def test_redeclaring_the_id_without_a_default_makes_it_required(
+        self, flavour: ModuleType
+    ) -> None:
+        """As for type checkers and pydantic: a field redeclared without default is required."""
+
+        class Invoice(flavour.Entity[OrderId]):
+            id: OrderId
+            total: int = 0
+
+        with pytest.raises((TypeError, ValueError), match="id"):
+            Invoice()
+        given = OrderId(uuid4())
+        assert Invoice(id=given).id == given
+
     def test_an_explicit_id_is_kept(self, flavour: ModuleType) -> None:
         """A given id is used as is."""
         chosen = OrderId(uuid4())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import Any, NoReturn
 
 from typing_extensions import dataclass_transform
@@ -24,6 +25,23 @@ def refuse_change(self: object, name: str, _value: object = None) -> NoReturn:
 
 def _refuse_delete(self: object, name: str) -> NoReturn:
     refuse_change(self, name)
+
+
+def require_redeclared_fields(cls: type) -> None:
+    """Make a field that a subclass redeclares without a default required.
+
+    A plain dataclass would silently keep the base's default (the inherited class attribute);
+    type checkers and pydantic treat the redeclared field as required, and so does tactica.
+    """
+    inherited = {
+        field.name
+        for base in cls.__mro__[1:]
+        if dataclasses.is_dataclass(base)
+        for field in dataclasses.fields(base)
+    }
+    for name in inspect.get_annotations(cls):
+        if name in inherited and name not in cls.__dict__:
+            setattr(cls, name, dataclasses.field())
 
 
 def refuse_own_post_init(cls: type) -> None:
@@ -54,6 +72,7 @@ class FrozenModel:
         """Turn the subclass into a frozen, keyword-only dataclass."""
         super().__init_subclass__(**kwargs)
         refuse_own_post_init(cls)
+        require_redeclared_fields(cls)
         dataclasses.dataclass(cls, frozen=True, kw_only=True)
         cls.__setattr__ = refuse_change  # type: ignore[method-assign]
         cls.__delattr__ = _refuse_delete  # type: ignore[method-assign]
@@ -69,4 +88,5 @@ class MutableModel:
         """Turn the subclass into a keyword-only dataclass that keeps the inherited equality."""
         super().__init_subclass__(**kwargs)
         refuse_own_post_init(cls)
+        require_redeclared_fields(cls)
         dataclasses.dataclass(cls, kw_only=True, eq=False)
