@@ -21,9 +21,13 @@ SEARCH_DIRS = ("src", "tests")
 HEADER = "# Generated from {source} by tools/unasync.py; do not edit. Run `make codegen`.\n"
 
 # Order matters: whole-line removals first, then keywords, then names.
-LINE_REMOVALS = (re.compile(r"^[ \t]*@pytest\.mark\.asyncio[ \t]*\n", re.MULTILINE),)
+LINE_REMOVALS = (
+    re.compile(r"^[ \t]*@pytest\.mark\.asyncio[ \t]*\n", re.MULTILINE),
+    # Doctests import asyncio only to run the example's coroutine.
+    re.compile(r"^[ \t]*>>> import asyncio[ \t]*\n", re.MULTILINE),
+)
 SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
+    (re.compile(pattern, re.MULTILINE), replacement)
     for pattern, replacement in (
         (r"\basync def\b", "def"),
         (r"\basync with\b", "with"),
@@ -43,7 +47,7 @@ SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(\w)_async\b", r"\1_sync"),
         (r"\basynchronous\b", "synchronous"),
         (r"\(async colour\)", "(sync colour)"),
-        (r"\basyncio\.run\(", "("),
+        (r"\basyncio\.run\((.*)\)$", r"\1"),
     )
 )
 

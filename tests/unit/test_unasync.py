@@ -12,7 +12,11 @@ REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / "tools" / "unasync.py"
 
 ASYNC_SOURCE = '''\
-"""An async module (async colour)."""
+"""An async module (async colour).
+
+>>> import asyncio
+>>> asyncio.run(AsyncThing().items(repo))
+"""
 import pytest
 from tactica._acompat import AsyncLock, async_sleep
 from tactica.ports._repository_async import AsyncRepository
@@ -36,7 +40,10 @@ async def test_thing() -> None:
 
 EXPECTED_SYNC = '''\
 # Generated from _thing_async.py by tools/unasync.py; do not edit. Run `make codegen`.
-"""An async module (sync colour)."""
+"""An async module (sync colour).
+
+>>> Thing().items(repo)
+"""
 import pytest
 from tactica._acompat import Lock, sleep
 from tactica.ports._repository_sync import Repository

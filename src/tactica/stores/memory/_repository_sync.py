@@ -28,7 +28,6 @@ class InMemoryRepository(Generic[TAggregate, TId]):
     Aggregates need an ``id`` and a ``version`` attribute (every ``AggregateRoot`` has them).
 
     Examples:
-        >>> import asyncio
         >>> from tactica import InMemoryRepository, InMemoryDatabase
         >>> from tactica.dataclasses import AggregateRoot
         >>> class Counter(AggregateRoot[str]):
@@ -40,7 +39,7 @@ class InMemoryRepository(Generic[TAggregate, TId]):
         ...     repo.commit()
         ...     again = InMemoryRepository[Counter, str](Counter, database)
         ...     return (again.get("c-1")).version
-        >>> (main())
+        >>> main()
         1
     """
 

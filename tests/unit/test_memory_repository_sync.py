@@ -1,4 +1,5 @@
-"""In-memory repository details beyond the shared contract: what it tracks, how errors read."""
+# Generated from test_memory_repository_async.py by tools/unasync.py; do not edit. Run `make codegen`.
+"""In-memory repository details beyond the shared contract (sync colour)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 
 import pytest
 
-from tactica import ConcurrencyError, InMemoryDatabase, InMemoryRepository
+from tactica import InMemoryRepository, ConcurrencyError, InMemoryDatabase
 from tactica.testing import Account, AccountId
 
 
@@ -33,6 +34,7 @@ def test_a_deleted_aggregate_stays_seen_with_its_events_until_commit() -> None:
 
 
 def test_an_aggregate_added_and_deleted_in_one_session_is_seen_but_never_written() -> None:
+    """Nothing to write, but its events are still there to collect."""
     database = InMemoryDatabase()
     repository = InMemoryRepository[Account, AccountId](Account, database)
     account = Account(owner="Ada")
@@ -42,16 +44,18 @@ def test_an_aggregate_added_and_deleted_in_one_session_is_seen_but_never_written
     assert repository.seen == (account,)
     assert repository.changes() == []
     repository.commit()
-    assert InMemoryRepository[Account, AccountId](Account, database).find(account.id) is None
+    fresh = InMemoryRepository[Account, AccountId](Account, database)
+    assert fresh.find(account.id) is None
 
 
 def test_a_conflict_names_the_aggregate_type_as_written_in_the_code() -> None:
+    """Messages use the class name, not the internal table key."""
     database = InMemoryDatabase()
     account_id = _stored(database)
     first = InMemoryRepository[Account, AccountId](Account, database)
     second = InMemoryRepository[Account, AccountId](Account, database)
-    first.get(account_id).deposit(1)
-    second.get(account_id).deposit(2)
+    (first.get(account_id)).deposit(1)
+    (second.get(account_id)).deposit(2)
     first.commit()
     with pytest.raises(
         ConcurrencyError, match=rf"^Account {re.escape(repr(account_id))} was changed"
