@@ -438,7 +438,8 @@ class TestDomainEvent:
         assert shipped.occurred_at.tzinfo is UTC
         assert shipped.occurred_at.hour == 10
         decoded = JsonCodec().decode(JsonCodec().encode(shipped), Shipped)
-        assert decoded.occurred_at.tzinfo is UTC
+        assert decoded.occurred_at == aware
+        assert decoded.occurred_at.utcoffset() == timedelta(0)
 
     def test_defining_the_post_init_hook_is_refused_at_class_creation(
         self, flavour: ModuleType

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Literal, cast, get_args, get_origin
 
-from tactica.domain.frozendict import FrozenDict
+from tactica.domain.frozendict import EMPTY, FrozenDict
 
 __all__ = ["first_non_finite", "float_fields", "non_finite_path"]
 
@@ -121,6 +121,8 @@ def first_non_finite(value: object, fields: tuple[str, ...]) -> str | None:
     """Return the path of the first NaN or infinity in the named fields of `value`."""
     for name in fields:
         item: object = getattr(value, name)
+        if item is EMPTY or item is None:  # an event's usual metadata, checked first
+            continue
         kind = type(item)
         if type(item) is float:
             if math.isfinite(item):

@@ -103,10 +103,13 @@ def checked_occurred_at(event: _Envelope) -> datetime:
     occurred_at = event.occurred_at
     if occurred_at is ABSENT or event.event_id is ABSENT:
         raise MissingOnDecodeError("occurred_at" if event.event_id is not ABSENT else "event_id")
-    # The identity test is the fast path: decoders and utc_now() both produce UTC itself.
+    # The identity test is the fast path: msgspec and utc_now() both produce UTC itself.
     if occurred_at.tzinfo is UTC:
         return occurred_at
-    if occurred_at.utcoffset() is None:
+    offset = occurred_at.utcoffset()
+    if not offset and offset is not None:
+        return occurred_at  # already UTC, under another tzinfo object (pydantic's own)
+    if offset is None:
         msg = (
             f"{type(event).__qualname__}.occurred_at must be timezone-aware; use datetime.now(UTC)"
         )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, NoReturn
+from typing import Any, ClassVar, NoReturn
 from uuid import UUID
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from tactica.domain.context import (
     checked_occurred_at,
@@ -22,13 +22,6 @@ from tactica.pydantic._base import TacticaModel
 from tactica.pydantic._value_object import refuse_change
 
 __all__ = ["DomainEvent"]
-
-
-def _freeze(value: Mapping[str, Any]) -> FrozenDict[str, Any]:
-    # The exact-type check skips a copy for the common case of an already frozen mapping.
-    if type(value) is FrozenDict:
-        return value  # pyright: ignore[reportUnknownVariableType]
-    return FrozenDict(value) if value else EMPTY
 
 
 class DomainEvent(TacticaModel):
@@ -60,7 +53,7 @@ class DomainEvent(TacticaModel):
     occurred_at: datetime = Field(default_factory=utc_now)
     correlation_id: UUID | None = Field(default_factory=current_correlation_id)
     causation_id: UUID | None = Field(default_factory=current_causation_id)
-    metadata: Annotated[Mapping[str, Any], AfterValidator(_freeze)] = EMPTY
+    metadata: Mapping[str, Any] = EMPTY
 
     def __init_subclass__(
         cls,
@@ -75,7 +68,12 @@ class DomainEvent(TacticaModel):
         configure_message_class(cls, name=name, aliases=aliases, version=version)
 
     def _complete(self) -> None:
-        vars(self)["occurred_at"] = checked_occurred_at(self)
+        metadata = self.metadata
+        if type(metadata) is not FrozenDict:
+            vars(self)["metadata"] = FrozenDict(metadata) if metadata else EMPTY
+        occurred_at = checked_occurred_at(self)
+        if occurred_at is not self.occurred_at:
+            vars(self)["occurred_at"] = occurred_at
 
     def check_invariants(self) -> None:
         """Raise if the fields break a rule of the event; called after construction."""
