@@ -10,7 +10,7 @@ VENV_STAMP := .venv/.tactica-synced
 RUN := $(UV) run --no-sync --python .venv/bin/python
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint fmt typecheck codegen codegen-check bench docs docs-serve changelog clean
+.PHONY: help demo test test-pythons lint fmt typecheck codegen codegen-check bench docs docs-serve changelog clean
 
 help: ## List the targets with what they do.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,6 +28,9 @@ demo: $(VENV_STAMP) ## Run the reference application on an embedded database.
 
 test: $(VENV_STAMP) ## Run the whole test suite (with coverage).
 	$(RUN) pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+test-pythons: $(VENV_STAMP) ## Run the suite on the other supported Pythons (3.12, 3.13) too.
+	UV=$(UV) bash .ci/other-pythons
 
 lint: $(VENV_STAMP) ## Lint and check formatting (ruff).
 	$(RUN) ruff check .
@@ -61,4 +64,4 @@ changelog: $(VENV_STAMP) ## Preview the changelog built from changelog.d/ fragme
 	$(RUN) towncrier build --draft --version unreleased
 
 clean: ## Remove the environment, caches and build output.
-	rm -rf .venv $(TOOLS) .mypy_cache .pytest_cache .ruff_cache site dist .coverage
+	rm -rf .venv .venv-3.* $(TOOLS) .mypy_cache .pytest_cache .ruff_cache site dist .coverage
