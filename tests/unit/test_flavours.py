@@ -544,3 +544,14 @@ def test_a_pickled_aggregate_carries_its_state_but_not_its_pending_events(
     assert len(ledger.pending_events) == 1
     restored.record(stamped(note="b"))
     assert len(restored.pull_events()) == 1
+
+
+def test_metadata_keys_must_be_strings(flavour: ModuleType) -> None:
+    """A non-string key would come back as a string after a JSON round trip."""
+
+    class Tagged(flavour.DomainEvent):
+        tag: str
+
+    with pytest.raises(ValueError, match="metadata"):
+        Tagged(tag="t", metadata={1: "one"})
+    assert Tagged(tag="t", metadata={"1": "one"}).metadata == {"1": "one"}

@@ -18,8 +18,13 @@ from tactica.domain.context import (
 )
 from tactica.domain.frozendict import EMPTY, FrozenDict
 from tactica.domain.naming import configure_message_class
+from tactica.errors import InvalidMessageError
 
 __all__ = ["DomainEvent"]
+
+
+def _string_keys(mapping: Mapping[Any, object]) -> bool:
+    return all(type(key) is str for key in mapping)
 
 
 class DomainEvent(FrozenModel):
@@ -70,6 +75,10 @@ class DomainEvent(FrozenModel):
         metadata = self.metadata
         if type(metadata) is not FrozenDict:
             object.__setattr__(self, "metadata", FrozenDict(metadata) if metadata else EMPTY)
+        if metadata and not _string_keys(self.metadata):
+            # JSON keys are strings: any other key would come back changed after a round trip.
+            msg = f"{type(self).__qualname__}.metadata keys must be strings"
+            raise InvalidMessageError(msg)
         occurred_at = checked_occurred_at(self)
         if occurred_at is not self.occurred_at:
             object.__setattr__(self, "occurred_at", occurred_at)
