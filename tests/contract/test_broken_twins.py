@@ -79,6 +79,15 @@ class RepositoryTrustingTheVersionAttribute(InMemoryRepository[Any, Any]):
         return super().changes()
 
 
+class RepositoryCountingPendingEvents(InMemoryRepository[Any, Any]):
+    """Sees a change whenever the number of pending events moved, pulls included."""
+
+    def _changed(self, aggregate_id: Any, aggregate: Any) -> bool:
+        known = self._pending_seen.get(aggregate_id, frozenset())
+        moved = len(aggregate.pending_events) != len(known)
+        return moved or super()._changed(aggregate_id, aggregate)
+
+
 class Contract(RepositoryContract):
     __test__ = False
     concurrent_rounds = 3
@@ -129,6 +138,11 @@ TWINS: dict[str, tuple[dict[str, Any], Callable[[Any], Any] | None, list[str]]] 
         {"repository": RepositoryTrustingTheVersionAttribute},
         None,
         ["test_the_expected_version_is_the_one_read_not_the_aggregates_attribute"],
+    ),
+    "pulling events counted as a change": (
+        {"repository": RepositoryCountingPendingEvents},
+        None,
+        ["test_pulling_events_after_a_commit_is_not_a_change"],
     ),
     "stores and hands out the same objects": (
         {},

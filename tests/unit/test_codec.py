@@ -345,3 +345,14 @@ def test_a_cycle_in_an_untyped_field_is_an_encode_error_not_a_hang(flavour: Modu
     cyclic = type(event)(**{**_fields(event), "metadata": {"loop": loop}})
     with pytest.raises(MessageEncodeError, match=r"(?i)cycle|circular|recursion"):
         JsonCodec().encode(cyclic)
+
+
+def test_an_assertion_in_check_invariants_is_a_decode_error(flavour: ModuleType) -> None:
+    class Positive(flavour.ValueObject):
+        value: int
+
+        def check_invariants(self) -> None:
+            assert self.value > 0, "value must be positive"
+
+    with pytest.raises(MessageDecodeError, match="value must be positive"):
+        JsonCodec().decode(b'{"value": -1}', Positive)

@@ -447,8 +447,11 @@ class TestDomainEvent:
         """An override would skip id generation and checks; check_invariants is the hook."""
         hook = "__post_init__" if flavour.__name__ == "tactica.dataclasses" else "model_post_init"
         for base in (flavour.ValueObject, flavour.Entity, flavour.DomainEvent):
-            with pytest.raises(ConfigurationError, match=f"defines {hook}.*check_invariants"):
+            with pytest.raises(ConfigurationError, match=f"{hook}.*check_invariants"):
                 type("Custom", (base,), {"__annotations__": {"x": int}, hook: lambda *_: None})
+            mixin = type("Mixin", (), {hook: lambda *_: None})
+            with pytest.raises(ConfigurationError, match=f"inherits.*{hook}"):
+                type("Mixed", (mixin, base), {"__annotations__": {"x": int}})
 
     def test_registered_name_aliases_and_version(self, flavour: ModuleType) -> None:
         """Class keywords set the stored name, the old names and the schema version."""

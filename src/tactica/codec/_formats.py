@@ -94,6 +94,8 @@ class MsgspecFormat:
             raise MessageDecodeError(self._name, reason, where) from error
         except (msgspec.DecodeError, UnicodeDecodeError) as error:
             raise MessageDecodeError(self._name, str(error)) from error
+        except AssertionError as error:  # from check_invariants; msgspec converts only ValueError
+            raise MessageDecodeError(self._name, str(error)) from error
         except RecursionError:
             raise MessageDecodeError(self._name, "the document is nested too deeply") from None
         finally:

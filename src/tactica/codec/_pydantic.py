@@ -12,7 +12,7 @@ from tactica.codec._formats import Buffer, check_finite
 from tactica.domain.context import DECODING, DECODING_CONTEXT, MissingOnDecodeError
 from tactica.domain.naming import message_name
 from tactica.errors import MessageDecodeError, MessageEncodeError
-from tactica.pydantic._base import InvariantCarrier, raw_validator
+from tactica.pydantic._base import raw_validator
 
 __all__ = ["PydanticFormat"]
 
@@ -73,8 +73,6 @@ class PydanticFormat:
             decoded = self._validator.validate_json(data, strict=True, extra="ignore")
         except MissingOnDecodeError as missing:
             raise missing.to_decode_error(self._name) from None
-        except InvariantCarrier as carrier:
-            raise MessageDecodeError(self._name, str(carrier.error)) from carrier.error
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
             location = ".".join(str(part) for part in first["loc"])

@@ -45,15 +45,17 @@ def require_redeclared_fields(cls: type) -> None:
 
 
 def refuse_own_post_init(cls: type) -> None:
-    """Raise `ConfigurationError` if a user's subclass defines ``__post_init__``.
+    """Raise `ConfigurationError` if a user's class defines or inherits ``__post_init__``.
 
-    The bases do their work there (generate the id, freeze metadata, check invariants); an
-    override that forgets ``super()`` would silently skip it.
+    The bases do their work there (generate the id, freeze metadata, check invariants); a
+    hook of the user's, or of a mixin, that forgets ``super()`` would silently skip it.
     """
-    if "__post_init__" in cls.__dict__ and not cls.__module__.startswith("tactica.dataclasses"):
+    owner = next((klass for klass in cls.__mro__ if "__post_init__" in klass.__dict__), None)
+    if owner is not None and not owner.__module__.startswith("tactica."):
         msg = (
-            f"{cls.__qualname__} defines __post_init__, which would replace tactica's id "
-            "generation and checks; put validation in check_invariants() instead"
+            f"{cls.__qualname__} defines or inherits its own __post_init__ (from "
+            f"{owner.__qualname__}), which would replace tactica's id generation and checks; "
+            "put validation in check_invariants() instead"
         )
         raise ConfigurationError(msg)
 

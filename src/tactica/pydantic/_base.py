@@ -2,40 +2,44 @@
 
 pydantic turns a `ValueError` or `AssertionError` raised while a model is built into its own
 `ValidationError`, so a domain error such as ``class OutOfStock(ValueError)`` raised by
-`check_invariants` could not be caught by its own type. The errors are carried past
-pydantic's validation and re-raised unchanged, as the dataclass flavour raises them.
+`check_invariants` could not be caught by its own type. Such errors are marked when raised,
+and the class's validator re-raises a marked error unchanged when it is the only failure,
+as the dataclass flavour raises it. Wherever else pydantic validates a tactica model (inside
+a plain model, a TypeAdapter, a FastAPI body) the error stays an ordinary
+`ValidationError`, exactly as pydantic users expect.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 from collections.abc import Mapping
-from typing import Any, NoReturn, Self, TypeVar
+from typing import Any, Self, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from tactica.errors import ConfigurationError
 
-__all__ = ["InvariantCarrier", "TacticaModel", "raw_validator", "validated_copy"]
+__all__ = ["TacticaModel", "raw_validator", "validated_copy"]
+
+_MARK = "__tactica_invariant__"
 
 
-class InvariantCarrier(Exception):  # noqa: N818 - private; never reaches users
-    """Carries an error from `check_invariants` through pydantic's validation, unwrapped."""
-
-    def __init__(self, error: ValueError | AssertionError) -> None:
-        """Hold `error`."""
-        super().__init__(error)
-        self.error = error
-
-    def reraise(self) -> NoReturn:
-        """Raise the carried error as if nothing had been in between."""
-        self.error.__suppress_context__ = True
-        raise self.error
+def _marked_error(error: ValidationError) -> BaseException | None:
+    """Return the domain error behind `error` if it is the one and only failure."""
+    details = error.errors(include_url=False)
+    if len(details) != 1:
+        return None
+    cause = details[0].get("ctx", {}).get("error")
+    if isinstance(cause, BaseException) and getattr(cause, _MARK, False):
+        cause.__suppress_context__ = True
+        return cause
+    return None
 
 
 class _UnwrappingValidator:
-    """Stands in for a model's schema validator and re-raises carried domain errors as-is."""
+    """Stands in for a model's schema validator and re-raises marked domain errors as-is."""
 
     __slots__ = ("inner",)
 
@@ -45,23 +49,29 @@ class _UnwrappingValidator:
     def validate_python(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return self.inner.validate_python(*args, **kwargs)
-        except InvariantCarrier as carrier:
-            carrier.reraise()
+        except ValidationError as error:
+            raise _marked_error(error) or error from None
 
     def validate_json(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return self.inner.validate_json(*args, **kwargs)
-        except InvariantCarrier as carrier:
-            carrier.reraise()
+        except ValidationError as error:
+            raise _marked_error(error) or error from None
 
     def validate_strings(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return self.inner.validate_strings(*args, **kwargs)
-        except InvariantCarrier as carrier:
-            carrier.reraise()
+        except ValidationError as error:
+            raise _marked_error(error) or error from None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+def _wrap_validator(cls: type[BaseModel]) -> None:
+    validator = cls.__dict__.get("__pydantic_validator__")
+    if validator is not None and not isinstance(validator, _UnwrappingValidator):
+        type.__setattr__(cls, "__pydantic_validator__", _UnwrappingValidator(validator))
 
 
 class TacticaModel(BaseModel):
@@ -69,26 +79,40 @@ class TacticaModel(BaseModel):
 
     @classmethod
     def __pydantic_on_complete__(cls) -> None:
-        """Route construction, ``model_validate*`` and decoding through the unwrapping validator.
-
-        Called by pydantic each time it (re)builds the class's validator.
-        """
+        """Route construction and ``model_validate*`` through the unwrapping validator."""
         super().__pydantic_on_complete__()
-        validator = cls.__dict__.get("__pydantic_validator__")
-        if validator is not None and not isinstance(validator, _UnwrappingValidator):
-            type.__setattr__(cls, "__pydantic_validator__", _UnwrappingValidator(validator))
+        _wrap_validator(cls)
+
+    @classmethod
+    def model_rebuild(
+        cls,
+        *,
+        force: bool = False,
+        raise_errors: bool = True,
+        _parent_namespace_depth: int = 2,
+        _types_namespace: Any = None,
+    ) -> bool | None:
+        """Rebuild like pydantic, keeping the unwrapping validator (a forced rebuild drops it)."""
+        rebuilt = super().model_rebuild(
+            force=force,
+            raise_errors=raise_errors,
+            _parent_namespace_depth=_parent_namespace_depth + 1,
+            _types_namespace=_types_namespace,
+        )
+        _wrap_validator(cls)
+        return rebuilt
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        """Refuse a subclass's own ``model_post_init``: it would skip tactica's checks."""
+        """Refuse a ``model_post_init`` of the user's: it would skip tactica's checks."""
         super().__pydantic_init_subclass__(**kwargs)
-        own = cls.__dict__.get("model_post_init")
         # pydantic wraps the inherited hook in classes with private attributes; unwrap to see
-        # whether the subclass wrote its own.
-        if own is not None and inspect.unwrap(own) is not TacticaModel.__dict__["model_post_init"]:
+        # whose it really is (the class's own, or one inherited from a mixin).
+        if inspect.unwrap(cls.model_post_init) is not TacticaModel.__dict__["model_post_init"]:
             msg = (
-                f"{cls.__qualname__} defines model_post_init, which would replace tactica's "
-                "id generation and checks; put validation in check_invariants() instead"
+                f"{cls.__qualname__} defines or inherits its own model_post_init, which would "
+                "replace tactica's id generation and checks; put validation in "
+                "check_invariants() instead"
             )
             raise ConfigurationError(msg)
 
@@ -98,7 +122,9 @@ class TacticaModel(BaseModel):
             self._complete()
             self.check_invariants()
         except (ValueError, AssertionError) as error:
-            raise InvariantCarrier(error) from None
+            with contextlib.suppress(AttributeError):  # an exception class with __slots__
+                setattr(error, _MARK, True)
+            raise
 
     def _complete(self) -> None:
         """Fill what validation leaves to the class (an entity's generated id)."""

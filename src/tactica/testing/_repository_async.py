@@ -121,6 +121,28 @@ class AsyncRepositoryContract:
         assert account.version == 3
 
     @pytest.mark.asyncio
+    async def test_pulling_events_after_a_commit_is_not_a_change(self) -> None:
+        """Taking the recorded events away writes nothing and bumps no version."""
+        account_id = await self._stored()
+        repository = self.new_repository()
+        account = await repository.get(account_id)
+        account.deposit(1)
+        await self.commit(repository)
+        assert len(account.pull_events()) == 1
+        await self.commit(repository)
+        assert (await self.new_repository().get(account_id)).version == 2
+
+    @pytest.mark.asyncio
+    async def test_recording_an_event_without_changing_a_field_is_a_change(self) -> None:
+        """An event is something that happened: the aggregate is written and version-checked."""
+        account_id = await self._stored()
+        repository = self.new_repository()
+        account = await repository.get(account_id)
+        account.deposit(0)
+        await self.commit(repository)
+        assert (await self.new_repository().get(account_id)).version == 2
+
+    @pytest.mark.asyncio
     async def test_the_expected_version_is_the_one_read_not_the_aggregates_attribute(
         self,
     ) -> None:

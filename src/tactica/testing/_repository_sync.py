@@ -114,6 +114,26 @@ class RepositoryContract:
         assert (stored.balance, stored.version) == (6, 3)
         assert account.version == 3
 
+    def test_pulling_events_after_a_commit_is_not_a_change(self) -> None:
+        """Taking the recorded events away writes nothing and bumps no version."""
+        account_id = self._stored()
+        repository = self.new_repository()
+        account = repository.get(account_id)
+        account.deposit(1)
+        self.commit(repository)
+        assert len(account.pull_events()) == 1
+        self.commit(repository)
+        assert (self.new_repository().get(account_id)).version == 2
+
+    def test_recording_an_event_without_changing_a_field_is_a_change(self) -> None:
+        """An event is something that happened: the aggregate is written and version-checked."""
+        account_id = self._stored()
+        repository = self.new_repository()
+        account = repository.get(account_id)
+        account.deposit(0)
+        self.commit(repository)
+        assert (self.new_repository().get(account_id)).version == 2
+
     def test_the_expected_version_is_the_one_read_not_the_aggregates_attribute(
         self,
     ) -> None:

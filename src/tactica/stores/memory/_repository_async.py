@@ -53,10 +53,10 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         self._identity_map: dict[Any, TAggregate] = {}
         # Per tracked id: the stored version it was read at (the expected version of its next
         # write, never the aggregate's own mutable `version`), its structural snapshot, and
-        # how many events it had pending then.
+        # which events it had pending then.
         self._versions: dict[Any, int] = {}
         self._loaded: dict[Any, Any] = {}
-        self._pending_seen: dict[Any, int] = {}
+        self._pending_seen: dict[Any, frozenset[int]] = {}
         self._added: set[Any] = set()
         self._deleted: dict[Any, TAggregate] = {}
         # Added and deleted before any commit: nothing to write, but still seen, so that
@@ -106,7 +106,14 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
     def _synced(self, aggregate_id: Any, aggregate: TAggregate, version: int) -> None:
         self._versions[aggregate_id] = version
         self._loaded[aggregate_id] = structure(aggregate)
-        self._pending_seen[aggregate_id] = _pending_count(aggregate)
+        self._pending_seen[aggregate_id] = _pending_keys(aggregate)
+
+    def _changed(self, aggregate_id: Any, aggregate: TAggregate) -> bool:
+        known = self._pending_seen.get(aggregate_id, frozenset())
+        # Recording an event is a change even when no field moved; pulling events is not one.
+        if any(id(event) not in known for event in _pending(aggregate)):
+            return True
+        return bool(structure(aggregate) != self._loaded.get(aggregate_id))
 
     def _deleted_versions(self) -> list[tuple[Any, int]]:
         return [
@@ -136,9 +143,7 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
             version = self._versions[aggregate_id]
             if aggregate_id in self._added:
                 kind = ChangeKind.INSERT
-            elif _pending_count(aggregate) != self._pending_seen.get(aggregate_id) or structure(
-                aggregate
-            ) != self._loaded.get(aggregate_id):
+            elif self._changed(aggregate_id, aggregate):
                 kind = ChangeKind.UPDATE
             else:
                 continue
@@ -200,6 +205,10 @@ def _version_of(aggregate: object) -> int:
     return _versioned(aggregate).version
 
 
-def _pending_count(aggregate: object) -> int:
-    # Recording an event is a change even when no field moved.
-    return len(getattr(aggregate, "pending_events", ()))
+def _pending(aggregate: object) -> tuple[object, ...]:
+    pending: tuple[object, ...] = getattr(aggregate, "pending_events", ())
+    return pending
+
+
+def _pending_keys(aggregate: object) -> frozenset[int]:
+    return frozenset(map(id, _pending(aggregate)))
