@@ -12,7 +12,7 @@ from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -104,17 +104,23 @@ def checked_occurred_at(event: _Envelope) -> datetime:
     if occurred_at is ABSENT or event.event_id is ABSENT:
         raise MissingOnDecodeError("occurred_at" if event.event_id is not ABSENT else "event_id")
     # The identity test is the fast path: msgspec and utc_now() both produce UTC itself.
-    if occurred_at.tzinfo is UTC:
+    tzinfo = occurred_at.tzinfo
+    if tzinfo is UTC:
+        return occurred_at
+    # A fixed-offset zone answers without a datetime, far faster (pydantic's own TzInfo, for
+    # one); zones whose offset varies answer None here and are asked properly below.
+    if tzinfo is not None and tzinfo.utcoffset(None) == _ZERO:
         return occurred_at
     offset = occurred_at.utcoffset()
-    if not offset and offset is not None:
-        return occurred_at  # already UTC, under another tzinfo object (pydantic's own)
     if offset is None:
         msg = (
             f"{type(event).__qualname__}.occurred_at must be timezone-aware; use datetime.now(UTC)"
         )
         raise InvalidMessageError(msg)
     return occurred_at.astimezone(UTC)
+
+
+_ZERO = timedelta(0)
 
 
 class _Envelope(Protocol):
