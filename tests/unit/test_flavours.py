@@ -437,6 +437,11 @@ class TestDomainEvent:
         assert shipped.occurred_at == aware
         assert shipped.occurred_at.tzinfo is UTC
         assert shipped.occurred_at.hour == 10
+        from zoneinfo import ZoneInfo
+
+        summer_in_paris = datetime(2026, 7, 1, 12, tzinfo=ZoneInfo("Europe/Paris"))
+        converted = Shipped(parcel="p", occurred_at=summer_in_paris).occurred_at
+        assert (converted.tzinfo, converted.hour) == (UTC, 10)
         decoded = JsonCodec().decode(JsonCodec().encode(shipped), Shipped)
         assert decoded.occurred_at == aware
         assert decoded.occurred_at.utcoffset() == timedelta(0)
