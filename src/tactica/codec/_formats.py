@@ -4,33 +4,62 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import msgspec
 
 from tactica.codec._finite import first_non_finite, float_fields
-from tactica.domain.context import DECODING, DECODING_CONTEXT, MissingOnDecodeError
+from tactica.domain.context import MissingOnDecodeError
+from tactica.domain.frozendict import EMPTY
 from tactica.domain.naming import message_name
-from tactica.errors import MessageDecodeError, MessageEncodeError, SerializationError
+from tactica.errors import (
+    MessageDecodeError,
+    MessageEncodeError,
+    SerializationError,
+    TacticaError,
+)
 
-__all__ = ["JsonFormat", "MsgspecFormat", "format_for"]
+__all__ = [
+    "JsonFormat",
+    "MsgspecFormat",
+    "check_finite",
+    "encode_error_for",
+    "finite_encoder",
+    "format_for",
+    "raise_translated",
+]
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 
 Buffer = bytes | bytearray | memoryview | str
 
 
-class JsonFormat(Protocol[T_co]):
-    """How one class is turned into JSON bytes and back."""
+class JsonFormat(Protocol):
+    """How one class is turned into JSON bytes and back.
 
-    def encode(self, value: Any) -> bytes:
-        """Return the JSON document for `value`."""
+    The ``fast_*`` callables do the work with as few Python frames as the checks allow and
+    may raise the library's own errors; ``*_error`` translates those into tactica's. The
+    codec calls them in that order, so the common case pays for no translation at all.
+    """
+
+    fast_encode: Callable[[Any], bytes]
+    fast_decode: Callable[[Buffer], Any]
+
+    def encode_error(self, error: Exception) -> Exception:
+        """Return the `MessageEncodeError` for `error`, or `error` itself if it is not ours."""
         ...
 
-    def decode(self, data: Buffer) -> T_co:
-        """Return the instance described by `data`, or raise `MessageDecodeError`."""
+    def decode_error(self, error: Exception) -> Exception:
+        """Return the `MessageDecodeError` for `error`, or `error` itself if it is not ours."""
         ...
+
+
+def raise_translated(error: Exception, translated: Exception) -> NoReturn:
+    """Raise `translated`, chained to `error`, or `error` unchanged when nothing matched."""
+    if translated is error:
+        raise error
+    raise translated from error
 
 
 def check_finite(cls: type, value: object, fields: tuple[str, ...]) -> None:
@@ -44,6 +73,36 @@ def check_finite(cls: type, value: object, fields: tuple[str, ...]) -> None:
         )
 
 
+def finite_encoder(
+    cls: type, fields: tuple[str, ...], encode: Callable[[Any], bytes]
+) -> Callable[[Any], bytes]:
+    """Return `encode`, preceded by the NaN check when `cls` has fields that can hold one."""
+    if not fields:
+        return encode
+
+    def checked(value: Any) -> bytes:
+        # A scan for anything but None or the shared empty metadata is cheap; only then
+        # does the full walk run.
+        for name in fields:
+            item = getattr(value, name)
+            if item is not EMPTY and item is not None:
+                check_finite(cls, value, fields)
+                break
+        return encode(value)
+
+    return checked
+
+
+def encode_error_for(name: str, error: Exception) -> Exception:
+    if isinstance(error, TacticaError):
+        return error
+    if isinstance(error, RecursionError):
+        return MessageEncodeError(name, "the value is nested too deeply or contains a cycle")
+    if isinstance(error, TypeError | ValueError | OverflowError):
+        return MessageEncodeError(name, str(error))
+    return error
+
+
 def _split_msgspec_error(error: Exception) -> tuple[str, str | None]:
     text = str(error)
     reason, sep, where = text.rpartition(" - at `")
@@ -52,57 +111,47 @@ def _split_msgspec_error(error: Exception) -> tuple[str, str | None]:
     return text, None
 
 
+def _dataclass_annotations(cls: type) -> dict[str, object]:
+    if not dataclasses.is_dataclass(cls):
+        return {}
+    hints = typing.get_type_hints(cls)
+    return {field.name: hints.get(field.name, Any) for field in dataclasses.fields(cls)}
+
+
 class MsgspecFormat:
     """msgspec-backed format for dataclasses (including the dataclass flavour) and structs."""
 
-    __slots__ = ("_cls", "_decoder", "_encode", "_float_fields", "_name")
-
     def __init__(self, cls: type) -> None:
         """Prepare an encoder and a typed decoder for `cls`."""
-        self._cls = cls
-        self._name = message_name(cls)
-        self._encode = msgspec.json.Encoder().encode
-        self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(cls)
-        annotations: dict[str, object] = {}
-        if dataclasses.is_dataclass(cls):
-            hints = typing.get_type_hints(cls)
-            annotations = {f.name: hints.get(f.name, Any) for f in dataclasses.fields(cls)}
-        self._float_fields = float_fields(annotations)
+        self.name = message_name(cls)
+        annotations = _dataclass_annotations(cls)
+        encode: Callable[[Any], bytes] = msgspec.json.Encoder().encode
+        self.fast_encode: Callable[[Any], bytes] = finite_encoder(
+            cls, float_fields(annotations), encode
+        )
+        decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(cls)
+        self.fast_decode: Callable[[Buffer], Any] = decoder.decode
 
-    def encode(self, value: Any) -> bytes:
-        """Return the JSON document for `value`, refusing NaN and infinity."""
-        if self._float_fields:
-            check_finite(self._cls, value, self._float_fields)
-        try:
-            return self._encode(value)
-        except (TypeError, ValueError, OverflowError) as error:
-            raise MessageEncodeError(self._name, str(error)) from error
-        except RecursionError:
-            raise MessageEncodeError(
-                self._name, "the value is nested too deeply or contains a cycle"
-            ) from None
+    def encode_error(self, error: Exception) -> Exception:
+        """Translate msgspec's encoding errors."""
+        return encode_error_for(self.name, error)
 
-    def decode(self, data: Buffer) -> Any:
-        """Return an instance of the class, translating every failure to a typed error."""
-        token = DECODING.set(DECODING_CONTEXT)
-        try:
-            return self._decoder.decode(data)
-        except MissingOnDecodeError as missing:
-            raise missing.to_decode_error(self._name) from None
-        except msgspec.ValidationError as error:
+    def decode_error(self, error: Exception) -> Exception:
+        """Translate msgspec's decoding errors and those raised by the class while decoding."""
+        if isinstance(error, MissingOnDecodeError):
+            return error.to_decode_error(self.name)
+        if isinstance(error, msgspec.ValidationError):
             reason, where = _split_msgspec_error(error)
-            raise MessageDecodeError(self._name, reason, where) from error
-        except (msgspec.DecodeError, UnicodeDecodeError) as error:
-            raise MessageDecodeError(self._name, str(error)) from error
-        except AssertionError as error:  # from check_invariants; msgspec converts only ValueError
-            raise MessageDecodeError(self._name, str(error)) from error
-        except RecursionError:
-            raise MessageDecodeError(self._name, "the document is nested too deeply") from None
-        finally:
-            DECODING.reset(token)
+            return MessageDecodeError(self.name, reason, where)
+        if isinstance(error, RecursionError):
+            return MessageDecodeError(self.name, "the document is nested too deeply")
+        # AssertionError comes from check_invariants: msgspec converts only ValueError.
+        if isinstance(error, msgspec.DecodeError | UnicodeDecodeError | AssertionError):
+            return MessageDecodeError(self.name, str(error))
+        return error
 
 
-def format_for(cls: type) -> JsonFormat[Any]:
+def format_for(cls: type) -> JsonFormat:
     """Choose and build the JSON format for `cls`: pydantic's for pydantic models."""
     if hasattr(cls, "__pydantic_validator__") and hasattr(cls, "__pydantic_serializer__"):
         # Imported here so that `import tactica` never loads pydantic.

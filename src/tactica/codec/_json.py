@@ -5,14 +5,15 @@ from __future__ import annotations
 import weakref
 from typing import Any, TypeVar
 
-from tactica.codec._formats import Buffer, JsonFormat, format_for
+from tactica.codec._formats import Buffer, JsonFormat, format_for, raise_translated
 from tactica.codec._registry import TypeRegistry
+from tactica.domain.context import DECODING, DECODING_CONTEXT
 
 __all__ = ["JsonCodec"]
 
 T = TypeVar("T")
 
-_shared_formats: weakref.WeakKeyDictionary[type, JsonFormat[Any]] = weakref.WeakKeyDictionary()
+_shared_formats: weakref.WeakKeyDictionary[type, JsonFormat] = weakref.WeakKeyDictionary()
 
 
 class JsonCodec:
@@ -44,9 +45,9 @@ class JsonCodec:
     def __init__(self, registry: TypeRegistry | None = None) -> None:
         """Create a codec; `registry` resolves the type names given to `decode_named`."""
         self.registry = registry if registry is not None else TypeRegistry()
-        self._formats: dict[type, JsonFormat[Any]] = {}
+        self._formats: dict[type, JsonFormat] = {}
 
-    def _format(self, cls: type) -> JsonFormat[Any]:
+    def _format(self, cls: type) -> JsonFormat:
         try:
             return self._formats[cls]
         except KeyError:
@@ -62,7 +63,10 @@ class JsonCodec:
     def encode(self, value: object) -> bytes:
         """Return the JSON document for `value` (its fields; the type name is not included)."""
         json_format = self._formats.get(type(value)) or self._format(type(value))
-        return json_format.encode(value)
+        try:
+            return json_format.fast_encode(value)
+        except Exception as error:  # noqa: BLE001 - translated, or re-raised unchanged
+            raise_translated(error, json_format.encode_error(error))
 
     def decode(self, data: Buffer, cls: type[T]) -> T:
         """Return an instance of `cls` read from the JSON document `data`.
@@ -73,7 +77,13 @@ class JsonCodec:
         from the message context of the code that happens to be decoding.
         """
         json_format = self._formats.get(cls) or self._format(cls)
-        result: T = json_format.decode(data)
+        token = DECODING.set(DECODING_CONTEXT)
+        try:
+            result: T = json_format.fast_decode(data)
+        except Exception as error:  # noqa: BLE001 - translated, or re-raised unchanged
+            raise_translated(error, json_format.decode_error(error))
+        finally:
+            DECODING.reset(token)
         return result
 
     def decode_named(self, type_name: str, data: Buffer) -> Any:
