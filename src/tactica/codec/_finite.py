@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Literal, cast, get_args, get_origin
 
 from tactica.domain.frozendict import EMPTY, FrozenDict
+from tactica.domain.metadata import FROZEN_JSON
 
 __all__ = ["first_non_finite", "float_fields", "non_finite_path"]
 
@@ -48,7 +49,9 @@ def _can_hold_float(annotation: object, float_free: tuple[type, ...], *, validat
     if origin is Literal:
         return any(isinstance(arg, float) for arg in get_args(annotation))
     if origin is typing.Annotated:
-        return _can_hold_float(get_args(annotation)[0], float_free, validated=validated)
+        base, *markers = get_args(annotation)
+        # FROZEN_JSON: checked once, when the value was made (event metadata).
+        return FROZEN_JSON not in markers and _can_hold_float(base, float_free, validated=validated)
     if origin in (typing.Union, types.UnionType, tuple, list, frozenset, set) or (
         isinstance(origin, type) and issubclass(origin, Mapping | tuple | list)
     ):

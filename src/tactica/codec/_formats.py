@@ -114,7 +114,7 @@ def _split_msgspec_error(error: Exception) -> tuple[str, str | None]:
 def _dataclass_annotations(cls: type) -> dict[str, object]:
     if not dataclasses.is_dataclass(cls):
         return {}
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     return {field.name: hints.get(field.name, Any) for field in dataclasses.fields(cls)}
 
 

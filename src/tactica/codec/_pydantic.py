@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import pydantic
 from pydantic_core import ValidationError
@@ -43,7 +43,10 @@ class PydanticFormat:
     def __init__(self, cls: Any) -> None:
         """Bind the model's serializer and validator."""
         self.name = message_name(cls)
-        annotations = {name: info.annotation for name, info in cls.model_fields.items()}
+        annotations = {
+            name: Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+            for name, info in cls.model_fields.items()
+        }
         fields = float_fields(
             annotations,
             float_free=_PYDANTIC_FLOAT_FREE,

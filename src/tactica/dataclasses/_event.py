@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import field
-from datetime import datetime
-from typing import Any, ClassVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from uuid import UUID
 
 from tactica.dataclasses._model import FrozenModel
 from tactica.domain.context import (
+    ABSENT,
     checked_occurred_at,
     current_causation_id,
     current_correlation_id,
     new_event_id,
     utc_now,
 )
-from tactica.domain.frozendict import EMPTY, FrozenDict
+from tactica.domain.frozendict import EMPTY
+from tactica.domain.metadata import FROZEN_JSON, freeze_metadata
 from tactica.domain.naming import configure_message_class
-from tactica.errors import InvalidMessageError
 
 __all__ = ["DomainEvent"]
-
-
-def _string_keys(mapping: Mapping[Any, object]) -> bool:
-    return all(type(key) is str for key in mapping)
 
 
 class DomainEvent(FrozenModel):
@@ -47,15 +44,18 @@ class DomainEvent(FrozenModel):
         7
     """
 
-    __message_name__: ClassVar[str]
-    __message_aliases__: ClassVar[tuple[str, ...]]
-    __message_version__: ClassVar[int]
+    if TYPE_CHECKING:
+        # Declared for type checkers only: a ClassVar annotation becomes an entry of
+        # __dataclass_fields__, which msgspec walks on every encode and decode.
+        __message_name__: ClassVar[str]
+        __message_aliases__: ClassVar[tuple[str, ...]]
+        __message_version__: ClassVar[int]
 
     event_id: UUID = field(default_factory=new_event_id)
     occurred_at: datetime = field(default_factory=utc_now)
     correlation_id: UUID | None = field(default_factory=current_correlation_id)
     causation_id: UUID | None = field(default_factory=current_causation_id)
-    metadata: Mapping[str, Any] = field(default=EMPTY)
+    metadata: Annotated[Mapping[str, Any], FROZEN_JSON] = field(default=EMPTY)
 
     def __init_subclass__(
         cls,
@@ -73,15 +73,12 @@ class DomainEvent(FrozenModel):
     def __post_init__(self) -> None:
         """Freeze the metadata, insist on an aware timestamp, then check invariants."""
         metadata = self.metadata
-        if type(metadata) is not FrozenDict:
-            object.__setattr__(self, "metadata", FrozenDict(metadata) if metadata else EMPTY)
-        if metadata and not _string_keys(self.metadata):
-            # JSON keys are strings: any other key would come back changed after a round trip.
-            msg = f"{type(self).__qualname__}.metadata keys must be strings"
-            raise InvalidMessageError(msg)
-        occurred_at = checked_occurred_at(self)
-        if occurred_at is not self.occurred_at:
-            object.__setattr__(self, "occurred_at", occurred_at)
+        if metadata is not EMPTY:
+            frozen = freeze_metadata(metadata, type(self)) if metadata else EMPTY
+            object.__setattr__(self, "metadata", frozen)
+        # Fast path first: what utc_now() and msgspec produce needs no further look.
+        if self.occurred_at.tzinfo is not UTC or self.event_id is ABSENT:
+            object.__setattr__(self, "occurred_at", checked_occurred_at(self))
         self.check_invariants()
 
     def __hash__(self) -> int:

@@ -70,6 +70,7 @@ def decoding() -> bool:
 
 class _Absent:
     __slots__ = ()
+    tzinfo = None  # lets the events' fast UTC check fall through to the full one
 
     def __repr__(self) -> str:
         return "<absent from the decoded document>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar, NoReturn
+from typing import Annotated, Any, ClassVar, NoReturn
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
@@ -16,7 +16,8 @@ from tactica.domain.context import (
     new_event_id,
     utc_now,
 )
-from tactica.domain.frozendict import EMPTY, FrozenDict
+from tactica.domain.frozendict import EMPTY
+from tactica.domain.metadata import FROZEN_JSON, freeze_metadata
 from tactica.domain.naming import configure_message_class
 from tactica.pydantic._base import TacticaModel
 from tactica.pydantic._value_object import refuse_change
@@ -53,7 +54,7 @@ class DomainEvent(TacticaModel):
     occurred_at: datetime = Field(default_factory=utc_now)
     correlation_id: UUID | None = Field(default_factory=current_correlation_id)
     causation_id: UUID | None = Field(default_factory=current_causation_id)
-    metadata: Mapping[str, Any] = EMPTY
+    metadata: Annotated[Mapping[str, Any], FROZEN_JSON] = EMPTY
 
     def __init_subclass__(
         cls,
@@ -68,12 +69,13 @@ class DomainEvent(TacticaModel):
         configure_message_class(cls, name=name, aliases=aliases, version=version)
 
     def _complete(self) -> None:
-        metadata = self.metadata
-        if type(metadata) is not FrozenDict:
-            vars(self)["metadata"] = FrozenDict(metadata) if metadata else EMPTY
+        fields = vars(self)
+        metadata = fields["metadata"]
+        if metadata is not EMPTY:
+            fields["metadata"] = freeze_metadata(metadata, type(self)) if metadata else EMPTY
         occurred_at = checked_occurred_at(self)
-        if occurred_at is not self.occurred_at:
-            vars(self)["occurred_at"] = occurred_at
+        if occurred_at is not fields["occurred_at"]:
+            fields["occurred_at"] = occurred_at
 
     def check_invariants(self) -> None:
         """Raise if the fields break a rule of the event; called after construction."""
