@@ -10,7 +10,7 @@ from typing import Any, NoReturn, Protocol, TypeVar
 import msgspec
 
 from tactica.codec._finite import first_non_finite, float_fields
-from tactica.domain.context import MissingOnDecodeError
+from tactica.domain.envelope import MissingOnDecodeError
 from tactica.domain.frozendict import EMPTY
 from tactica.domain.naming import message_name
 from tactica.errors import (

@@ -11,7 +11,7 @@ from pydantic_core import ValidationError
 
 from tactica.codec._finite import first_non_finite, float_fields
 from tactica.codec._formats import Buffer, encode_error_for, finite_encoder
-from tactica.domain.context import MissingOnDecodeError
+from tactica.domain.envelope import MissingOnDecodeError
 from tactica.domain.frozendict import EMPTY
 from tactica.domain.naming import message_name
 from tactica.errors import MessageDecodeError

@@ -9,14 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from uuid import UUID
 
 from tactica.dataclasses._model import FrozenModel
-from tactica.domain.context import (
-    ABSENT,
-    checked_occurred_at,
-    current_causation_id,
-    current_correlation_id,
-    new_event_id,
-    utc_now,
-)
+from tactica.domain.context import current_causation_id, current_correlation_id
+from tactica.domain.envelope import ABSENT, checked_occurred_at, new_event_id, utc_now
 from tactica.domain.frozendict import EMPTY
 from tactica.domain.metadata import FROZEN_JSON, freeze_metadata
 from tactica.domain.naming import configure_message_class

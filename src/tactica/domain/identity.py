@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any, Final, NewType, TypeVar, get_args, get_origin
 from uuid import UUID
 
-from tactica.domain.context import MissingOnDecodeError, decoding
+from tactica.domain.context import decoding
+from tactica.domain.envelope import MissingOnDecodeError
 from tactica.domain.ids import uuid7
 from tactica.errors import MissingIdentityError
 

@@ -9,13 +9,8 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
-from tactica.domain.context import (
-    checked_occurred_at,
-    current_causation_id,
-    current_correlation_id,
-    new_event_id,
-    utc_now,
-)
+from tactica.domain.context import current_causation_id, current_correlation_id
+from tactica.domain.envelope import checked_occurred_at, new_event_id, utc_now
 from tactica.domain.frozendict import EMPTY
 from tactica.domain.metadata import FROZEN_JSON, freeze_metadata
 from tactica.domain.naming import configure_message_class
