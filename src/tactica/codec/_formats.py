@@ -11,7 +11,6 @@ import msgspec
 
 from tactica.codec._finite import first_non_finite, float_fields
 from tactica.domain.envelope import MissingOnDecodeError
-from tactica.domain.frozendict import EMPTY
 from tactica.domain.naming import message_name
 from tactica.errors import (
     MessageDecodeError,
@@ -81,13 +80,7 @@ def finite_encoder(
         return encode
 
     def checked(value: Any) -> bytes:
-        # A scan for anything but None or the shared empty metadata is cheap; only then
-        # does the full walk run.
-        for name in fields:
-            item = getattr(value, name)
-            if item is not EMPTY and item is not None:
-                check_finite(cls, value, fields)
-                break
+        check_finite(cls, value, fields)
         return encode(value)
 
     return checked

@@ -12,7 +12,6 @@ from pydantic_core import ValidationError
 from tactica.codec._finite import first_non_finite, float_fields
 from tactica.codec._formats import Buffer, encode_error_for, finite_encoder
 from tactica.domain.envelope import MissingOnDecodeError
-from tactica.domain.frozendict import EMPTY
 from tactica.domain.naming import message_name
 from tactica.errors import MessageDecodeError
 from tactica.pydantic._base import raw_validator
@@ -79,21 +78,15 @@ def _finite_decoder(
     name: str, fields: tuple[str, ...], validate: Callable[[Buffer], Any]
 ) -> Callable[[Buffer], Any]:
     # pydantic's parser reads NaN, Infinity and 1e999 into fields it does not type-check
-    # (Any, metadata); the dataclass flavour refuses them, and so must this one.
+    # (Any); the dataclass flavour refuses them, and so must this one.
     if not fields:
         return validate
 
     def checked(data: Buffer) -> Any:
         decoded = validate(data)
-        for field in fields:
-            item = getattr(decoded, field)
-            if item is not EMPTY and item is not None:
-                where = first_non_finite(decoded, fields)
-                if where is not None:
-                    raise MessageDecodeError(
-                        name, "NaN and infinity are not valid JSON numbers", where
-                    )
-                break
+        where = first_non_finite(decoded, fields)
+        if where is not None:
+            raise MessageDecodeError(name, "NaN and infinity are not valid JSON numbers", where)
         return decoded
 
     return checked
