@@ -48,6 +48,8 @@ SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\basynchronous\b", "synchronous"),
         (r"\(async colour\)", "(sync colour)"),
         (r"\basyncio\.run\((.*)\)$", r"\1"),
+        (r"\bAwaitable\[([^\[\]]+)\]", r"\1"),
+        (r"\bAwaitable, ", ""),
     )
 )
 

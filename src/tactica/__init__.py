@@ -15,7 +15,9 @@ from tactica.errors import (
     AggregateNotFoundError,
     ConcurrencyError,
     ConfigurationError,
+    DuplicateHandlerError,
     DuplicateMessageTypeError,
+    HandlerNotFoundError,
     ImmutableObjectError,
     InvalidMessageError,
     MessageDecodeError,
@@ -26,6 +28,7 @@ from tactica.errors import (
     TacticaError,
     UnknownMessageTypeError,
 )
+from tactica.messaging import AsyncMessageBus, Handlers, MessageBus
 from tactica.ports import AsyncRepository, Repository
 from tactica.stores.memory import AsyncInMemoryRepository, InMemoryDatabase, InMemoryRepository
 
@@ -35,16 +38,21 @@ __all__ = [
     "AggregateAlreadyExistsError",
     "AggregateNotFoundError",
     "AsyncInMemoryRepository",
+    "AsyncMessageBus",
     "AsyncRepository",
     "ConcurrencyError",
     "ConfigurationError",
+    "DuplicateHandlerError",
     "DuplicateMessageTypeError",
     "FrozenDict",
+    "HandlerNotFoundError",
+    "Handlers",
     "ImmutableObjectError",
     "InMemoryDatabase",
     "InMemoryRepository",
     "InvalidMessageError",
     "JsonCodec",
+    "MessageBus",
     "MessageContext",
     "MessageDecodeError",
     "MessageEncodeError",

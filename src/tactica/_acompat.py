@@ -10,10 +10,22 @@ import asyncio
 import threading
 import time
 
-__all__ = ["AsyncLock", "Lock", "async_sleep", "sleep"]
+__all__ = [
+    "AsyncLock",
+    "Lock",
+    "accepts_coroutines",
+    "async_accepts_coroutines",
+    "async_sleep",
+    "sleep",
+]
 
 AsyncLock = asyncio.Lock
 Lock = threading.Lock
 
 async_sleep = asyncio.sleep
 sleep = time.sleep
+
+# Whether the code reading it is the async colour: async buses accept `async def` handlers
+# and await what they return; sync ones must refuse them.
+async_accepts_coroutines = True
+accepts_coroutines = False

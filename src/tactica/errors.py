@@ -13,7 +13,9 @@ __all__ = [
     "AggregateNotFoundError",
     "ConcurrencyError",
     "ConfigurationError",
+    "DuplicateHandlerError",
     "DuplicateMessageTypeError",
+    "HandlerNotFoundError",
     "ImmutableObjectError",
     "InvalidMessageError",
     "MessageDecodeError",
@@ -163,3 +165,11 @@ class MessageEncodeError(SerializationError, ValueError):
         self.type_name = type_name
         self.field = field
         self.reason = reason
+
+
+class DuplicateHandlerError(ConfigurationError):
+    """A second handler was registered for a command or query type, which takes exactly one."""
+
+
+class HandlerNotFoundError(TacticaError, LookupError):
+    """No handler is registered for a dispatched command or query type."""

@@ -16,11 +16,14 @@ import pytest
 
 from tactica import (
     AsyncInMemoryRepository,
+    AsyncMessageBus,
     AsyncRepository,
+    Handlers,
     ImmutableObjectError,
     InMemoryDatabase,
     InMemoryRepository,
     JsonCodec,
+    MessageBus,
     Predicate,
     Repository,
     Specification,
@@ -136,3 +139,33 @@ def test_type_checkers_reject_changing_a_value_object_and_positional_arguments()
         Money(Decimal(1), "EUR")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
     with pytest.raises(TypeError):
         Order(total=price, colour="red")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+
+
+class PlaceOrder(dc.Command[OrderId]):
+    sku: str
+
+
+class CountOrders(pd.Query[int]):
+    pass
+
+
+def test_dispatch_is_typed_by_the_messages_result_type() -> None:
+    handlers = Handlers()
+
+    @handlers.command(message_type=PlaceOrder)
+    def place(command: PlaceOrder) -> OrderId:
+        return OrderId(command.message_id)
+
+    @handlers.query(message_type=CountOrders)
+    def count(query: CountOrders) -> int:
+        return 1
+
+    bus = MessageBus(handlers)
+    assert_type(bus.dispatch(PlaceOrder(sku="chair")), OrderId)
+    assert_type(bus.dispatch(CountOrders()), int)
+
+    async def scenario() -> None:
+        async_bus = AsyncMessageBus(handlers)
+        assert_type(await async_bus.dispatch(PlaceOrder(sku="chair")), OrderId)
+
+    asyncio.run(scenario())

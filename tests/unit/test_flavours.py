@@ -563,3 +563,42 @@ def test_metadata_keys_must_be_strings(flavour: ModuleType) -> None:
     with pytest.raises(ValueError, match="metadata"):
         Tagged(tag="t", metadata={1: "one"})
     assert Tagged(tag="t", metadata={"1": "one"}).metadata == {"1": "one"}
+
+
+class TestCommandAndQuery:
+    def test_messages_are_frozen_with_a_uuid7_id_and_a_registered_name(
+        self, flavour: ModuleType
+    ) -> None:
+        class ReserveSeat(flavour.Command[int], name="cinema.reserve-seat"):
+            seat: str
+
+        class FreeSeats(flavour.Query[int]):
+            screening: str
+
+        command = ReserveSeat(seat="12A")
+        assert command.message_id.version == 7
+        assert ReserveSeat.__message_name__ == "cinema.reserve-seat"
+        assert FreeSeats(screening="s").message_id != FreeSeats(screening="s").message_id
+        with pytest.raises(ImmutableObjectError):
+            command.seat = "1A"
+
+    def test_correlation_and_causation_come_from_the_message_context(
+        self, flavour: ModuleType
+    ) -> None:
+        class ReserveSeat(flavour.Command[int]):
+            seat: str
+
+        correlation, causation = uuid7(), uuid7()
+        with message_context(correlation_id=correlation, causation_id=causation):
+            command = ReserveSeat(seat="12A")
+        assert (command.correlation_id, command.causation_id) == (correlation, causation)
+        assert ReserveSeat(seat="1A").correlation_id is None
+
+    def test_a_decoded_message_without_its_id_is_refused(self, flavour: ModuleType) -> None:
+        class ReserveSeat(flavour.Command[int]):
+            seat: str
+
+        command = ReserveSeat(seat="12A")
+        assert JsonCodec().decode(JsonCodec().encode(command), ReserveSeat) == command
+        with pytest.raises(MessageDecodeError, match="message_id"):
+            JsonCodec().decode(b'{"seat": "1A"}', ReserveSeat)

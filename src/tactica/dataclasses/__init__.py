@@ -7,7 +7,16 @@ annotations; type checkers understand the constructors through ``dataclass_trans
 
 from tactica.dataclasses._entity import AggregateRoot, Entity
 from tactica.dataclasses._event import DomainEvent
+from tactica.dataclasses._messages import Command, Query
 from tactica.dataclasses._value_object import ValueObject
 from tactica.domain.specification import Specification
 
-__all__ = ["AggregateRoot", "DomainEvent", "Entity", "Specification", "ValueObject"]
+__all__ = [
+    "AggregateRoot",
+    "Command",
+    "DomainEvent",
+    "Entity",
+    "Query",
+    "Specification",
+    "ValueObject",
+]

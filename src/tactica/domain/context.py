@@ -17,6 +17,7 @@ from uuid import UUID
 __all__ = [
     "DECODING",
     "DECODING_CONTEXT",
+    "MESSAGE_CONTEXT",
     "MessageContext",
     "current_causation_id",
     "current_correlation_id",
@@ -47,6 +48,9 @@ _current: ContextVar[MessageContext] = ContextVar("tactica_message_context", def
 # with; it must not pick up the context of whoever happens to be reading it.
 DECODING = _current
 DECODING_CONTEXT = MessageContext()
+
+# The buses set the context around each handler directly on the variable (a hot path too).
+MESSAGE_CONTEXT = _current
 
 
 def decoding() -> bool:

@@ -16,7 +16,15 @@ from tactica.domain.context import DECODING, DECODING_CONTEXT
 from tactica.domain.ids import uuid7
 from tactica.errors import InvalidMessageError, MessageDecodeError
 
-__all__ = ["ABSENT", "MissingOnDecodeError", "checked_occurred_at", "new_event_id", "utc_now"]
+__all__ = [
+    "ABSENT",
+    "MissingOnDecodeError",
+    "checked_occurred_at",
+    "new_event_id",
+    "new_message_id",
+    "refuse_absent_message_id",
+    "utc_now",
+]
 
 
 class MissingOnDecodeError(Exception):
@@ -55,6 +63,19 @@ def new_event_id() -> UUID:
     if DECODING.get() is DECODING_CONTEXT:
         return ABSENT  # type: ignore[no-any-return]
     return uuid7()
+
+
+def new_message_id() -> UUID:
+    """Return a fresh command or query id (the default of ``message_id``); `ABSENT` if decoding."""
+    if DECODING.get() is DECODING_CONTEXT:
+        return ABSENT  # type: ignore[no-any-return]
+    return uuid7()
+
+
+def refuse_absent_message_id(message_id: object) -> None:
+    """Raise `MissingOnDecodeError` if a decoded command or query had no ``message_id``."""
+    if message_id is ABSENT:
+        raise MissingOnDecodeError("message_id")
 
 
 def utc_now() -> datetime:

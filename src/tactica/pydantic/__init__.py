@@ -17,6 +17,15 @@ except ImportError as error:  # pragma: no cover - exercised by the extras test 
 from tactica.domain.specification import Specification
 from tactica.pydantic._entity import AggregateRoot, Entity
 from tactica.pydantic._event import DomainEvent
+from tactica.pydantic._messages import Command, Query
 from tactica.pydantic._value_object import ValueObject
 
-__all__ = ["AggregateRoot", "DomainEvent", "Entity", "Specification", "ValueObject"]
+__all__ = [
+    "AggregateRoot",
+    "Command",
+    "DomainEvent",
+    "Entity",
+    "Query",
+    "Specification",
+    "ValueObject",
+]

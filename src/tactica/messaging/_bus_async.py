@@ -1,0 +1,191 @@
+"""The message bus (async colour): dispatch commands and queries, publish events.
+
+Built once in the composition root from `Handlers` and the dependencies handlers ask for.
+While a handler runs, the bus sets the message context, so every message and event the
+handler creates continues the chain: same correlation id, and the handled message's id as
+causation.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import typing
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
+from typing import Any, Literal, TypeVar, cast, get_args
+
+from tactica._acompat import async_accepts_coroutines
+from tactica.domain.context import MESSAGE_CONTEXT, MessageContext
+from tactica.errors import ConfigurationError
+from tactica.messaging._handlers import Handler, Handlers, coroutine_refused
+from tactica.messaging._request import Request
+
+__all__ = ["AsyncMessageBus", "AsyncMiddleware", "AsyncNext", "EventFailures"]
+
+T = TypeVar("T")
+
+AsyncNext = Callable[[object], Awaitable[object]]
+"""What a middleware calls to pass the message on, inwards."""
+
+AsyncMiddleware = Callable[[object, AsyncNext], Awaitable[object]]
+"""A callable around every dispatch and every event handler: ``(message, call_next)``."""
+
+EventFailures = Literal["raise", "isolate"]
+"""What an event handler's failure does: reach the publisher, or be logged and counted."""
+
+_logger = logging.getLogger("tactica.messaging")
+
+
+def _context_for(message: object) -> MessageContext:
+    message_id = getattr(message, "message_id", None) or getattr(message, "event_id", None)
+    correlation_id = getattr(message, "correlation_id", None) or message_id
+    return MessageContext(correlation_id=correlation_id, causation_id=message_id)
+
+
+def _bind(handler: Handler, dependencies: Mapping[str, object]) -> Callable[[object], Any]:
+    """Return the handler with every parameter after the message filled from `dependencies`.
+
+    A parameter is matched by name first, then by its annotation when exactly one dependency
+    is an instance of it. Anything unmatched without a default is a `ConfigurationError`
+    now, at start-up, not at the first message.
+    """
+    parameters = list(inspect.signature(handler.function).parameters.values())[1:]
+    try:
+        hints = typing.get_type_hints(handler.function)
+    except NameError:
+        hints = {}
+    arguments: dict[str, object] = {}
+    for parameter in parameters:
+        if parameter.name in dependencies:
+            arguments[parameter.name] = dependencies[parameter.name]
+            continue
+        annotation = hints.get(parameter.name)
+        wanted = tuple(
+            kind for kind in (annotation, *get_args(annotation)) if isinstance(kind, type)
+        )
+        matches = [value for value in dependencies.values() if wanted and isinstance(value, wanted)]
+        if len(matches) == 1:
+            arguments[parameter.name] = matches[0]
+        elif parameter.default is inspect.Parameter.empty:
+            found = "none" if not matches else f"{len(matches)}, which is ambiguous"
+            msg = (
+                f"handler {handler.name} needs {parameter.name!r} ({annotation!r}); the bus was "
+                f"given no dependency of that name and {found} of that type; pass it in "
+                "dependencies={...}"
+            )
+            raise ConfigurationError(msg)
+    return partial(handler.function, **arguments) if arguments else handler.function
+
+
+class AsyncMessageBus:
+    """Dispatches commands and queries to their handler and publishes events to theirs.
+
+    `dispatch` runs the one handler of a command or query and returns its result, typed by
+    the message's ``TResult``. `publish` runs every handler of an event, in registration
+    order; with ``event_failures="isolate"`` a failing event handler is logged and counted
+    (`isolated_failures`) and the others still run. Middleware wraps every handler call,
+    the first listed outermost, and may short-circuit by not calling ``call_next``.
+
+    Handlers may be plain functions; coroutine functions only on the async bus, where
+    the sync bus refuses them when it is built.
+
+    Examples:
+        >>> import asyncio
+        >>> from tactica.dataclasses import Command
+        >>> from tactica.messaging import AsyncMessageBus, Handlers
+        >>> class Greet(Command[str]):
+        ...     name: str
+        >>> handlers = Handlers()
+        >>> @handlers.command(message_type=Greet)
+        ... async def greet(command: Greet, greeting: str) -> str:
+        ...     return f"{greeting} {command.name}"
+        >>> bus = AsyncMessageBus(handlers, dependencies={"greeting": "hello"})
+        >>> asyncio.run(bus.dispatch(Greet(name="Ada")))
+        'hello Ada'
+    """
+
+    __slots__ = (
+        "_event_calls",
+        "_event_failures",
+        "_handlers",
+        "_middleware",
+        "_request_calls",
+        "dependencies",
+        "isolated_failures",
+    )
+
+    def __init__(
+        self,
+        handlers: Handlers,
+        *,
+        dependencies: Mapping[str, object] | None = None,
+        middleware: Sequence[AsyncMiddleware] = (),
+        event_failures: EventFailures = "raise",
+    ) -> None:
+        """Check and bind every handler now, so wiring mistakes surface at start-up."""
+        if event_failures not in ("raise", "isolate"):
+            msg = f"event_failures must be 'raise' or 'isolate', not {event_failures!r}"
+            raise ConfigurationError(msg)
+        self.dependencies = dict(dependencies or {})
+        for handler in (*handlers.requests, *handlers.events):
+            if not async_accepts_coroutines and inspect.iscoroutinefunction(handler.function):
+                raise coroutine_refused(handler)
+        self._handlers = handlers
+        self._request_calls = {
+            handler.message_type: _bind(handler, self.dependencies) for handler in handlers.requests
+        }
+        self._event_calls: dict[type, tuple[Callable[[object], Any], ...]] = {}
+        for handler in handlers.events:
+            _bind(handler, self.dependencies)  # fail at start-up, not at the first event
+        self._middleware = tuple(middleware)
+        self._event_failures = event_failures
+        self.isolated_failures = 0
+
+    async def dispatch(self, message: Request[T]) -> T:
+        """Run the handler of this command or query and return its result."""
+        call = self._request_calls.get(type(message))
+        if call is None:
+            self._handlers.handler_for(type(message))  # raises HandlerNotFoundError
+        result = await self._call(message, cast("Callable[[object], Any]", call))
+        return cast("T", result)
+
+    async def publish(self, event: object) -> None:
+        """Run every handler of this event, in registration order."""
+        calls = self._event_calls.get(type(event))
+        if calls is None:
+            calls = self._event_calls[type(event)] = tuple(
+                _bind(handler, self.dependencies)
+                for handler in self._handlers.handlers_for_event(type(event))
+            )
+        for call in calls:
+            try:
+                await self._call(event, call)
+            except Exception:
+                if self._event_failures == "raise":
+                    raise
+                self.isolated_failures += 1
+                _logger.exception(
+                    "event handler failed and was isolated",
+                    extra={"event_type": type(event).__qualname__},
+                )
+
+    async def _call(self, message: object, call: Callable[[object], Any]) -> object:
+        if not self._middleware:
+            return await self._run(call, message)
+        return await self._through(0, partial(self._run, call), message)
+
+    async def _through(self, index: int, innermost: AsyncNext, message: object) -> object:
+        if index == len(self._middleware):
+            return await innermost(message)
+        return await self._middleware[index](message, partial(self._through, index + 1, innermost))
+
+    async def _run(self, call: Callable[[object], Any], message: object) -> object:
+        token = MESSAGE_CONTEXT.set(_context_for(message))
+        try:
+            result = call(message)
+            if async_accepts_coroutines and inspect.isawaitable(result):
+                result = await result
+            return cast("object", result)
+        finally:
+            MESSAGE_CONTEXT.reset(token)
