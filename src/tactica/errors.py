@@ -15,6 +15,7 @@ __all__ = [
     "ConfigurationError",
     "DuplicateHandlerError",
     "DuplicateMessageTypeError",
+    "EventHandlerError",
     "HandlerNotFoundError",
     "ImmutableObjectError",
     "InvalidMessageError",
@@ -24,6 +25,7 @@ __all__ = [
     "MissingIdentityError",
     "SerializationError",
     "TacticaError",
+    "UnitOfWorkError",
     "UnknownMessageTypeError",
 ]
 
@@ -173,3 +175,14 @@ class DuplicateHandlerError(ConfigurationError):
 
 class HandlerNotFoundError(TacticaError, LookupError):
     """No handler is registered for a dispatched command or query type."""
+
+
+class UnitOfWorkError(TacticaError):
+    """A unit of work was used out of order: opened twice, committed twice, or never opened."""
+
+
+class EventHandlerError(TacticaError):
+    """An event handler failed after the command that raised the event had committed.
+
+    The message says so: the command's changes stay stored; only the follow-up failed.
+    """

@@ -25,6 +25,7 @@ PUBLIC_MODULES = [
     "tactica.pydantic",
     "tactica.stores.memory",
     "tactica.testing",
+    "tactica.uow",
 ]
 
 FUTURE_FEATURES = {name for name in dir(__future__) if not name.startswith("_")}

@@ -18,9 +18,10 @@ from typing import Any, Literal, TypeVar, cast, get_args
 
 from tactica._acompat import accepts_coroutines
 from tactica.domain.context import MESSAGE_CONTEXT, MessageContext
-from tactica.errors import ConfigurationError
+from tactica.errors import ConfigurationError, EventHandlerError
 from tactica.messaging._handlers import Handler, Handlers, coroutine_refused
 from tactica.messaging._request import Request
+from tactica.uow._unit_sync import UnitOfWork
 
 __all__ = ["MessageBus", "Middleware", "Next", "EventFailures"]
 
@@ -44,12 +45,35 @@ def _context_for(message: object) -> MessageContext:
     return MessageContext(correlation_id=correlation_id, causation_id=message_id)
 
 
-def _bind(handler: Handler, dependencies: Mapping[str, object]) -> Callable[[object], Any]:
-    """Return the handler with every parameter after the message filled from `dependencies`.
+class _Bound:
+    """A handler with its start-up dependencies filled and its unit-of-work slot found."""
 
-    A parameter is matched by name first, then by its annotation when exactly one dependency
-    is an instance of it. Anything unmatched without a default is a `ConfigurationError`
-    now, at start-up, not at the first message.
+    __slots__ = ("arguments", "function", "name", "uow_parameter")
+
+    def __init__(
+        self, handler: Handler, arguments: dict[str, object], uow_parameter: str | None
+    ) -> None:
+        self.function = handler.function
+        self.name = handler.name
+        self.arguments = arguments
+        self.uow_parameter = uow_parameter
+
+
+def _wants_unit_of_work(name: str, annotation: object) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, UnitOfWork):
+        return True
+    return name == "uow" and annotation in (None, Any)
+
+
+def _bind(
+    handler: Handler, dependencies: Mapping[str, object], *, has_unit_of_work: bool
+) -> _Bound:
+    """Fill the parameters after the message from `dependencies`, or with a unit of work.
+
+    A unit-of-work parameter gets a fresh one per call. Any other is matched by name first,
+    then by its annotation when exactly one dependency is an instance of it. Anything
+    unmatched without a default is a `ConfigurationError` now, at start-up, not at the
+    first message.
     """
     parameters = list(inspect.signature(handler.function).parameters.values())[1:]
     try:
@@ -57,11 +81,21 @@ def _bind(handler: Handler, dependencies: Mapping[str, object]) -> Callable[[obj
     except NameError:
         hints = {}
     arguments: dict[str, object] = {}
+    uow_parameter: str | None = None
     for parameter in parameters:
+        annotation = hints.get(parameter.name)
+        if parameter.name not in dependencies and _wants_unit_of_work(parameter.name, annotation):
+            if not has_unit_of_work:
+                msg = (
+                    f"handler {handler.name} takes a unit of work ({parameter.name!r}); build "
+                    "the bus with unit_of_work=<a factory making a fresh one per message>"
+                )
+                raise ConfigurationError(msg)
+            uow_parameter = parameter.name
+            continue
         if parameter.name in dependencies:
             arguments[parameter.name] = dependencies[parameter.name]
             continue
-        annotation = hints.get(parameter.name)
         wanted = tuple(
             kind for kind in (annotation, *get_args(annotation)) if isinstance(kind, type)
         )
@@ -76,7 +110,7 @@ def _bind(handler: Handler, dependencies: Mapping[str, object]) -> Callable[[obj
                 "dependencies={...}"
             )
             raise ConfigurationError(msg)
-    return partial(handler.function, **arguments) if arguments else handler.function
+    return _Bound(handler, arguments, uow_parameter)
 
 
 class MessageBus:
@@ -111,6 +145,7 @@ class MessageBus:
         "_handlers",
         "_middleware",
         "_request_calls",
+        "_unit_of_work",
         "dependencies",
         "isolated_failures",
     )
@@ -120,34 +155,44 @@ class MessageBus:
         handlers: Handlers,
         *,
         dependencies: Mapping[str, object] | None = None,
+        unit_of_work: Callable[[], UnitOfWork] | None = None,
         middleware: Sequence[Middleware] = (),
         event_failures: EventFailures = "raise",
     ) -> None:
-        """Check and bind every handler now, so wiring mistakes surface at start-up."""
+        """Check and bind every handler now, so wiring mistakes surface at start-up.
+
+        `unit_of_work` makes a fresh unit of work for each handler call that takes one (a
+        parameter named ``uow``, or annotated with a unit-of-work class). The events of
+        what it committed are published when the handler returns.
+        """
         if event_failures not in ("raise", "isolate"):
             msg = f"event_failures must be 'raise' or 'isolate', not {event_failures!r}"
             raise ConfigurationError(msg)
         self.dependencies = dict(dependencies or {})
+        self._unit_of_work = unit_of_work
         for handler in (*handlers.requests, *handlers.events):
             if not accepts_coroutines and inspect.iscoroutinefunction(handler.function):
                 raise coroutine_refused(handler)
         self._handlers = handlers
         self._request_calls = {
-            handler.message_type: _bind(handler, self.dependencies) for handler in handlers.requests
+            handler.message_type: self._bind(handler) for handler in handlers.requests
         }
-        self._event_calls: dict[type, tuple[Callable[[object], Any], ...]] = {}
+        self._event_calls: dict[type, tuple[_Bound, ...]] = {}
         for handler in handlers.events:
-            _bind(handler, self.dependencies)  # fail at start-up, not at the first event
+            self._bind(handler)  # fail at start-up, not at the first event
         self._middleware = tuple(middleware)
         self._event_failures = event_failures
         self.isolated_failures = 0
+
+    def _bind(self, handler: Handler) -> _Bound:
+        return _bind(handler, self.dependencies, has_unit_of_work=self._unit_of_work is not None)
 
     def dispatch(self, message: Request[T]) -> T:
         """Run the handler of this command or query and return its result."""
         call = self._request_calls.get(type(message))
         if call is None:
             self._handlers.handler_for(type(message))  # raises HandlerNotFoundError
-        result = self._call(message, cast("Callable[[object], Any]", call))
+        result = self._call(message, cast("_Bound", call))
         return cast("T", result)
 
     def publish(self, event: object) -> None:
@@ -155,8 +200,7 @@ class MessageBus:
         calls = self._event_calls.get(type(event))
         if calls is None:
             calls = self._event_calls[type(event)] = tuple(
-                _bind(handler, self.dependencies)
-                for handler in self._handlers.handlers_for_event(type(event))
+                self._bind(handler) for handler in self._handlers.handlers_for_event(type(event))
             )
         for call in calls:
             try:
@@ -166,11 +210,12 @@ class MessageBus:
                     raise
                 self.isolated_failures += 1
                 _logger.exception(
-                    "event handler failed and was isolated",
+                    "event handler %s failed and was isolated",
+                    call.name,
                     extra={"event_type": type(event).__qualname__},
                 )
 
-    def _call(self, message: object, call: Callable[[object], Any]) -> object:
+    def _call(self, message: object, call: _Bound) -> object:
         if not self._middleware:
             return self._run(call, message)
         return self._through(0, partial(self._run, call), message)
@@ -180,12 +225,31 @@ class MessageBus:
             return innermost(message)
         return self._middleware[index](message, partial(self._through, index + 1, innermost))
 
-    def _run(self, call: Callable[[object], Any], message: object) -> object:
+    def _run(self, call: _Bound, message: object) -> object:
+        arguments = call.arguments
+        uow: UnitOfWork | None = None
+        if call.uow_parameter is not None:
+            uow = cast("Callable[[], UnitOfWork]", self._unit_of_work)()
+            arguments = {**arguments, call.uow_parameter: uow}
         token = MESSAGE_CONTEXT.set(_context_for(message))
         try:
-            result = call(message)
+            result = call.function(message, **arguments)
             if accepts_coroutines and inspect.isawaitable(result):
                 result = result
-            return cast("object", result)
         finally:
             MESSAGE_CONTEXT.reset(token)
+        if uow is not None:
+            self._publish_committed(uow.collect_events(), call)
+        return cast("object", result)
+
+    def _publish_committed(self, events: list[Any], call: _Bound) -> None:
+        for event in events:
+            try:
+                self.publish(event)
+            except Exception as error:
+                msg = (
+                    f"{call.name} committed its changes, then handling the "
+                    f"{type(event).__qualname__} event failed: {error!r}; the changes stay "
+                    "committed"
+                )
+                raise EventHandlerError(msg) from error

@@ -166,6 +166,13 @@ class InMemoryRepository(Generic[TAggregate, TId]):
         """
         writes = self.changes()
         self.database.apply(writes)
+        self.acknowledge(writes)
+
+    def acknowledge(self, writes: list[Change]) -> None:
+        """Record that `writes` (from `changes`) were stored, as `commit` does after storing.
+
+        For a unit of work that stores the changes of several repositories in one step.
+        """
         written = {change.aggregate_id: change.expected_version + 1 for change in writes}
         for aggregate_id, aggregate in self._identity_map.items():
             version = written.get(aggregate_id, self._versions[aggregate_id])

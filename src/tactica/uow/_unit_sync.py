@@ -1,0 +1,153 @@
+# Generated from _unit_async.py by tools/unasync.py; do not edit. Run `make codegen`.
+"""The unit of work (sync colour): one business transaction over one or more repositories.
+
+Open it with ``with``; nothing is stored unless `commit` is called, and leaving the
+block without committing (or with an exception) rolls back. A unit of work is used once:
+entering it while open, or committing twice, is an error. After a successful commit, the
+events recorded by every aggregate its repositories touched are available from
+`collect_events`, in recording order, for the bus to publish.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from tactica.errors import UnitOfWorkError
+from tactica.stores.memory._database import InMemoryDatabase
+from tactica.stores.memory._repository_sync import InMemoryRepository
+
+__all__ = ["InMemoryUnitOfWork", "UnitOfWork"]
+
+R = TypeVar("R")
+
+
+class UnitOfWork:
+    """The base of units of work: the open/commit/rollback rules, and event collection.
+
+    Subclasses store the changes in `_store` and discard them in `_discard`; repositories
+    are attributes made with `track`, so the unit of work knows whose events to collect.
+    """
+
+    def __init__(self) -> None:
+        """Start closed, with no repositories."""
+        self._repositories: list[Any] = []
+        self._state = "new"
+        self._events: list[Any] = []
+
+    def track(self, repository: R) -> R:
+        """Register a repository whose aggregates' events this unit of work collects."""
+        self._repositories.append(repository)
+        return repository
+
+    def __enter__(self) -> Self:
+        """Open the unit of work; it may be opened once."""
+        if self._state != "new":
+            msg = (
+                f"this {type(self).__name__} was already opened ({self._state}); a unit of work "
+                "serves one transaction, so create a new one for the next"
+            )
+            raise UnitOfWorkError(msg)
+        self._state = "open"
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        if self._state == "open":
+            self.rollback()
+
+    def commit(self) -> None:
+        """Store every change of every tracked repository in one transaction, once."""
+        if self._state != "open":
+            outcome = {
+                "committed": "the first commit succeeded",
+                "failed": "the first commit failed and stored nothing",
+                "rolled back": "it was rolled back",
+                "new": "it was never opened (use `with`)",
+            }[self._state]
+            msg = f"cannot commit this {type(self).__name__}: {outcome}"
+            raise UnitOfWorkError(msg)
+        pending = [
+            event
+            for repository in self._repositories
+            for aggregate in repository.seen
+            for event in getattr(aggregate, "pending_events", ())
+        ]
+        try:
+            self._store()
+        except BaseException:
+            self._state = "failed"
+            raise
+        self._state = "committed"
+        for repository in self._repositories:
+            for aggregate in repository.seen:
+                pull = getattr(aggregate, "pull_events", None)
+                if pull is not None:
+                    pull()
+        self._events.extend(pending)
+
+    def rollback(self) -> None:
+        """Discard every uncommitted change; tracked aggregates keep their pending events."""
+        if self._state == "open":
+            self._state = "rolled back"
+        self._discard()
+
+    def collect_events(self) -> list[Any]:
+        """Return (and forget) the events of the committed changes, in recording order."""
+        events, self._events = self._events, []
+        return events
+
+    def _store(self) -> None:
+        raise NotImplementedError
+
+    def _discard(self) -> None:
+        raise NotImplementedError
+
+
+class InMemoryUnitOfWork(UnitOfWork):
+    """A unit of work over an `InMemoryDatabase`: all repositories commit in one atomic step.
+
+    Examples:
+        >>> from tactica import InMemoryDatabase
+        >>> from tactica.dataclasses import AggregateRoot
+        >>> from tactica.uow import InMemoryUnitOfWork
+        >>> class Counter(AggregateRoot[str]):
+        ...     value: int = 0
+        >>> class CounterWork(InMemoryUnitOfWork):
+        ...     def __init__(self, database: InMemoryDatabase) -> None:
+        ...         super().__init__(database)
+        ...         self.counters = self.repository(Counter)
+        >>> database = InMemoryDatabase()
+        >>> def main() -> int:
+        ...     with CounterWork(database) as uow:
+        ...         uow.counters.add(Counter(id="c-1", value=1))
+        ...         uow.commit()
+        ...     with CounterWork(database) as uow:
+        ...         return (uow.counters.get("c-1")).value
+        >>> main()
+        1
+    """
+
+    def __init__(self, database: InMemoryDatabase) -> None:
+        """Work on `database`; make repositories with `repository`."""
+        super().__init__()
+        self.database = database
+
+    def repository(self, aggregate_type: type[R]) -> InMemoryRepository[R, Any]:
+        """Return a tracked repository of `aggregate_type` on this unit's database."""
+        return self.track(InMemoryRepository(aggregate_type, self.database))
+
+    def _store(self) -> None:
+        writes = [(repository, repository.changes()) for repository in self._repositories]
+        self.database.apply([change for _, changes in writes for change in changes])
+        for repository, changes in writes:
+            repository.acknowledge(changes)
+
+    def _discard(self) -> None:
+        for repository in self._repositories:
+            repository.rollback()

@@ -1,0 +1,187 @@
+# Generated from test_unit_of_work_async.py by tools/unasync.py; do not edit. Run `make codegen`.
+"""The unit of work (sync colour) alone and on the bus: once-only, atomic, events after commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tactica import (
+    MessageBus,
+    ConcurrencyError,
+    ConfigurationError,
+    Handlers,
+    InMemoryDatabase,
+)
+from tactica.dataclasses import AggregateRoot, Command, DomainEvent
+from tactica.errors import EventHandlerError, UnitOfWorkError
+from tactica.uow import InMemoryUnitOfWork
+
+
+class Restocked(DomainEvent, name="tests.uow.restocked"):
+    sku: str
+    quantity: int
+
+
+class Product(AggregateRoot[str]):
+    stock: int = 0
+
+    def restock(self, quantity: int) -> None:
+        self.stock += quantity
+        self.record(Restocked(sku=self.id, quantity=quantity))
+
+
+class Shop(InMemoryUnitOfWork):
+    def __init__(self, database: InMemoryDatabase) -> None:
+        super().__init__(database)
+        self.products = self.repository(Product)
+        self.archive = self.repository(Product)
+
+
+def _stored(database: InMemoryDatabase, *skus: str) -> None:
+    with Shop(database) as uow:
+        for sku in skus:
+            uow.products.add(Product(id=sku))
+        uow.commit()
+
+
+def test_nothing_is_stored_without_commit_and_an_exception_rolls_back() -> None:
+    database = InMemoryDatabase()
+    _stored(database, "chair")
+    with Shop(database) as uow:
+        (uow.products.get("chair")).restock(5)
+
+    def fail_midway() -> None:
+        with Shop(database) as uow:
+            (uow.products.get("chair")).restock(7)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail_midway()
+    with Shop(database) as uow:
+        assert (uow.products.get("chair")).stock == 0
+
+
+def test_a_unit_of_work_is_opened_once_and_committed_once() -> None:
+    database = InMemoryDatabase()
+    uow = Shop(database)
+    with pytest.raises(UnitOfWorkError, match="never opened"):
+        uow.commit()
+    with uow:
+        uow.commit()
+        with pytest.raises(UnitOfWorkError, match="the first commit succeeded"):
+            uow.commit()
+    with pytest.raises(UnitOfWorkError, match="already opened"):
+        with uow:
+            pass
+
+
+def test_a_failed_commit_stores_nothing_of_any_repository_and_says_so_on_retry() -> None:
+    database = InMemoryDatabase()
+    _stored(database, "chair", "desk")
+    uow = Shop(database)
+    with uow:
+        (uow.products.get("chair")).restock(5)
+        uow.archive.add(Product(id="lamp"))
+        stale = uow.archive.get("desk")
+        with Shop(database) as rival:
+            (rival.products.get("desk")).restock(1)
+            rival.commit()
+        stale.restock(9)
+        with pytest.raises(ConcurrencyError):
+            uow.commit()
+        with pytest.raises(UnitOfWorkError, match="the first commit failed"):
+            uow.commit()
+    with Shop(database) as check:
+        assert (check.products.get("chair")).stock == 0
+        assert check.products.find("lamp") is None
+        assert (check.products.get("desk")).stock == 1
+    assert uow.collect_events() == []
+
+
+def test_events_of_every_touched_aggregate_are_collected_after_commit_in_order() -> None:
+    database = InMemoryDatabase()
+    _stored(database, "chair", "desk")
+    with Shop(database) as uow:
+        (uow.products.get("chair")).restock(1)
+        (uow.archive.get("desk")).restock(2)
+        (uow.products.get("chair")).restock(3)
+        assert uow.collect_events() == [], "nothing before the commit"
+        uow.commit()
+    assert [(e.sku, e.quantity) for e in uow.collect_events()] == [
+        ("chair", 1),
+        ("chair", 3),
+        ("desk", 2),
+    ]
+    assert uow.collect_events() == [], "collected once"
+
+
+class Restock(Command[int], name="tests.uow.restock"):
+    sku: str
+    quantity: int
+
+
+class Count(Command[int], name="tests.uow.count"):
+    sku: str
+
+
+def test_the_bus_gives_each_command_a_fresh_unit_of_work_and_publishes_after_commit() -> None:
+    database = InMemoryDatabase()
+    _stored(database, "chair")
+    seen: list[Any] = []
+    handlers = Handlers()
+
+    @handlers.command(message_type=Restock)
+    def restock(command: Restock, uow: Shop) -> int:
+        with uow:
+            product = uow.products.get(command.sku)
+            product.restock(command.quantity)
+            uow.commit()
+        return product.stock
+
+    @handlers.event(message_type=Restocked)
+    def remember(event: Restocked) -> None:
+        seen.append(event)
+
+    bus = MessageBus(handlers, unit_of_work=lambda: Shop(database))
+    command = Restock(sku="chair", quantity=4)
+    assert bus.dispatch(command) == 4
+    assert bus.dispatch(Restock(sku="chair", quantity=1)) == 5
+    assert [event.quantity for event in seen] == [4, 1]
+    assert seen[0].causation_id == command.message_id
+    assert seen[0].correlation_id == command.message_id
+
+
+def test_a_failing_event_handler_after_commit_says_the_changes_stay_committed() -> None:
+    database = InMemoryDatabase()
+    _stored(database, "chair")
+    handlers = Handlers()
+
+    @handlers.command(message_type=Restock)
+    def restock(command: Restock, uow: Shop) -> int:
+        with uow:
+            (uow.products.get(command.sku)).restock(command.quantity)
+            uow.commit()
+        return 0
+
+    @handlers.event(message_type=Restocked)
+    def broken(event: Restocked) -> None:
+        raise RuntimeError("mailer down")
+
+    bus = MessageBus(handlers, unit_of_work=lambda: Shop(database))
+    with pytest.raises(EventHandlerError, match=r"committed.*mailer down.*stay committed"):
+        bus.dispatch(Restock(sku="chair", quantity=2))
+    with Shop(database) as check:
+        assert (check.products.get("chair")).stock == 2
+
+
+def test_a_handler_wanting_a_unit_of_work_needs_a_bus_that_makes_them() -> None:
+    handlers = Handlers()
+
+    @handlers.command(message_type=Count)
+    def count(command: Count, uow: Shop) -> int:
+        return 0
+
+    with pytest.raises(ConfigurationError, match="unit_of_work="):
+        MessageBus(handlers)
