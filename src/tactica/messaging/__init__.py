@@ -10,19 +10,34 @@ The message classes themselves come from a flavour: ``tactica.dataclasses.Comman
 from tactica.messaging._bus_async import AsyncMessageBus, AsyncMiddleware, AsyncNext, EventFailures
 from tactica.messaging._bus_sync import MessageBus, Middleware, Next
 from tactica.messaging._handlers import Handler, Handlers
+from tactica.messaging._middleware_async import (
+    AsyncIdempotent,
+    AsyncKeyedLocks,
+    AsyncLogCalls,
+    AsyncRetryOnConflict,
+)
+from tactica.messaging._middleware_sync import Idempotent, KeyedLocks, LogCalls, RetryOnConflict
 from tactica.messaging._request import CommandMessage, QueryMessage, Request
 
 __all__ = [
+    "AsyncIdempotent",
+    "AsyncKeyedLocks",
+    "AsyncLogCalls",
     "AsyncMessageBus",
     "AsyncMiddleware",
     "AsyncNext",
+    "AsyncRetryOnConflict",
     "CommandMessage",
     "EventFailures",
     "Handler",
     "Handlers",
+    "Idempotent",
+    "KeyedLocks",
+    "LogCalls",
     "MessageBus",
     "Middleware",
     "Next",
     "QueryMessage",
     "Request",
+    "RetryOnConflict",
 ]

@@ -1,0 +1,155 @@
+"""Built-in middleware (async colour): logging, retry on conflict, idempotency, keyed locks.
+
+Each is a callable ``(message, call_next)`` to list in the bus's ``middleware=``; the first
+listed runs outermost. They never log or keep payload values, only types and ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+from tactica._acompat import AsyncLock, async_sleep
+from tactica.errors import ConcurrencyError
+from tactica.messaging._bus_async import AsyncNext
+
+__all__ = ["AsyncIdempotent", "AsyncKeyedLocks", "AsyncLogCalls", "AsyncRetryOnConflict"]
+
+
+def _ids(message: object) -> dict[str, object]:
+    return {
+        "message_type": type(message).__qualname__,
+        "message_id": getattr(message, "message_id", None) or getattr(message, "event_id", None),
+        "correlation_id": getattr(message, "correlation_id", None),
+    }
+
+
+class AsyncLogCalls:
+    """Log each handler call: type, ids, duration and outcome; never a payload value.
+
+    Success is logged at DEBUG, failure at WARNING with the error's type (the error itself
+    propagates unchanged).
+    """
+
+    __slots__ = ("logger",)
+
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        """Log to `logger` (default: ``tactica.messaging``)."""
+        self.logger = logger or logging.getLogger("tactica.messaging")
+
+    async def __call__(self, message: object, call_next: AsyncNext) -> object:
+        """Time the call and log its outcome."""
+        started = time.perf_counter()
+        try:
+            result = await call_next(message)
+        except Exception as error:
+            fields = _ids(message) | {
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "outcome": type(error).__qualname__,
+            }
+            self.logger.warning("handled %(message_type)s: %(outcome)s", fields, extra=fields)
+            raise
+        fields = _ids(message) | {
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "outcome": "ok",
+        }
+        self.logger.debug("handled %(message_type)s: ok", fields, extra=fields)
+        return result
+
+
+class AsyncRetryOnConflict:
+    """Run a command again when it loses an optimistic-concurrency race.
+
+    Only message types listed in `types` are retried (a retry repeats the whole handler
+    with a fresh unit of work, so the handler must be safe to run again). Waits grow
+    exponentially from `backoff` seconds; after `attempts` tries the `ConcurrencyError`
+    reaches the caller.
+    """
+
+    __slots__ = ("attempts", "backoff", "types")
+
+    def __init__(self, types: Iterable[type], *, attempts: int = 3, backoff: float = 0.005) -> None:
+        """Retry messages of `types` up to `attempts` times in all."""
+        if attempts < 1:
+            msg = f"attempts must be at least 1, not {attempts}"
+            raise ValueError(msg)
+        self.types = tuple(types)
+        self.attempts = attempts
+        self.backoff = backoff
+
+    async def __call__(self, message: object, call_next: AsyncNext) -> object:
+        """Call inwards, again after each conflict, while attempts remain."""
+        if not isinstance(message, self.types):
+            return await call_next(message)
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await call_next(message)
+            except ConcurrencyError:
+                if attempt == self.attempts:
+                    raise
+                await async_sleep(self.backoff * 2 ** (attempt - 1))
+        raise AssertionError  # pragma: no cover - the loop returns or raises
+
+
+class AsyncIdempotent:
+    """Handle each message id once; a repeat gets the first result without running again.
+
+    A duplicate arriving while the first is still running waits for it. A failed call is
+    not remembered, so the message may be retried. Results are kept in memory, for this
+    process; durable deduplication across processes is the inbox's job.
+    """
+
+    __slots__ = ("_locks", "results")
+
+    def __init__(self) -> None:
+        """Start with no handled messages."""
+        self.results: dict[object, Any] = {}
+        self._locks: dict[object, AsyncLock] = {}
+
+    async def __call__(self, message: object, call_next: AsyncNext) -> object:
+        """Return the remembered result of this message id, or handle it once."""
+        key = getattr(message, "message_id", None) or getattr(message, "event_id", None)
+        if key is None:
+            return await call_next(message)
+        if key in self.results:
+            return self.results[key]
+        lock = self._locks.setdefault(key, AsyncLock())
+        async with lock:
+            if key in self.results:
+                return self.results[key]
+            result = await call_next(message)
+            self.results[key] = result
+        self._locks.pop(key, None)
+        return result
+
+
+class AsyncKeyedLocks:
+    """Serialize handler calls that share a key, such as the aggregate they change.
+
+    `keys` maps a message to the keys it needs (none: no locking). Locks are taken in
+    sorted order, so two messages needing the same keys cannot deadlock, and are always
+    released, whatever the handler does.
+    """
+
+    __slots__ = ("_locks", "keys")
+
+    def __init__(self, keys: Callable[[Any], Iterable[Hashable]]) -> None:
+        """Lock by the keys `keys(message)` returns."""
+        self.keys = keys
+        self._locks: dict[Hashable, AsyncLock] = {}
+
+    async def __call__(self, message: object, call_next: AsyncNext) -> object:
+        """Hold every key's lock around the inner call."""
+        wanted = sorted(set(self.keys(message)), key=repr)
+        locks = [self._locks.setdefault(key, AsyncLock()) for key in wanted]
+        acquired: list[AsyncLock] = []
+        try:
+            for lock in locks:
+                await lock.acquire()
+                acquired.append(lock)
+            return await call_next(message)
+        finally:
+            for lock in reversed(acquired):
+                lock.release()
