@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from bench import _report
 from bench._timing import Paired, compare, measure
+from bench.dispatch import dispatch_cases
 from bench.micro import Case, cases
 
 
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(_report.column_titles(), flush=True)
     results: list[tuple[Case, Paired]] = []
-    for case in cases():
+    for case in (*cases(), *dispatch_cases()):
         result = compare(case.subject, case.baseline, repeats=repeats, target_ns=target_ns)
         results.append((case, result))
         print(_report.row(case, result), flush=True)

@@ -15,6 +15,8 @@ CASES = [
     "pydantic encode",
     "pydantic decode",
     "pydantic round trip",
+    "dispatch",
+    "dispatch + LogCalls",
 ]
 
 # A ratio cell: median, then the (min-max) range of the paired repeats.
