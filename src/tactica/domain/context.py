@@ -19,6 +19,7 @@ __all__ = [
     "DECODING_CONTEXT",
     "MESSAGE_CONTEXT",
     "MessageContext",
+    "context_for",
     "current_causation_id",
     "current_correlation_id",
     "current_message_context",
@@ -56,6 +57,16 @@ MESSAGE_CONTEXT = _current
 def decoding() -> bool:
     """Return whether a codec is decoding in this task or thread right now."""
     return _current.get() is DECODING_CONTEXT
+
+
+def context_for(message: object) -> MessageContext:
+    """Return the context a handler of `message` runs in: its correlation, caused by it.
+
+    A message that starts a chain (no correlation id of its own) correlates by its own id.
+    """
+    message_id = getattr(message, "message_id", None) or getattr(message, "event_id", None)
+    correlation_id = getattr(message, "correlation_id", None) or message_id
+    return MessageContext(correlation_id=correlation_id, causation_id=message_id)
 
 
 def current_message_context() -> MessageContext:

@@ -7,8 +7,11 @@ The message classes themselves come from a flavour: ``tactica.dataclasses.Comman
 ``tactica.pydantic.Command``, and ``Query`` likewise.
 """
 
+from tactica.messaging._broker_async import AsyncEventBroker, Unmatched, instance_of
+from tactica.messaging._broker_sync import EventBroker
 from tactica.messaging._bus_async import AsyncMessageBus, AsyncMiddleware, AsyncNext, EventFailures
 from tactica.messaging._bus_sync import MessageBus, Middleware, Next
+from tactica.messaging._changes import ChangesHandler
 from tactica.messaging._handlers import Handler, Handlers
 from tactica.messaging._middleware_async import (
     AsyncIdempotent,
@@ -20,6 +23,7 @@ from tactica.messaging._middleware_sync import Idempotent, KeyedLocks, LogCalls,
 from tactica.messaging._request import CommandMessage, QueryMessage, Request
 
 __all__ = [
+    "AsyncEventBroker",
     "AsyncIdempotent",
     "AsyncKeyedLocks",
     "AsyncLogCalls",
@@ -27,7 +31,9 @@ __all__ = [
     "AsyncMiddleware",
     "AsyncNext",
     "AsyncRetryOnConflict",
+    "ChangesHandler",
     "CommandMessage",
+    "EventBroker",
     "EventFailures",
     "Handler",
     "Handlers",
@@ -40,4 +46,6 @@ __all__ = [
     "QueryMessage",
     "Request",
     "RetryOnConflict",
+    "Unmatched",
+    "instance_of",
 ]

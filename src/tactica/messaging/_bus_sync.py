@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any, Literal, TypeVar, cast, get_args
 
 from tactica._acompat import accepts_coroutines
-from tactica.domain.context import MESSAGE_CONTEXT, MessageContext
+from tactica.domain.context import MESSAGE_CONTEXT, context_for
 from tactica.errors import ConfigurationError, EventHandlerError
 from tactica.messaging._handlers import Handler, Handlers, coroutine_refused
 from tactica.messaging._request import Request
@@ -37,12 +37,6 @@ EventFailures = Literal["raise", "isolate"]
 """What an event handler's failure does: reach the publisher, or be logged and counted."""
 
 _logger = logging.getLogger("tactica.messaging")
-
-
-def _context_for(message: object) -> MessageContext:
-    message_id = getattr(message, "message_id", None) or getattr(message, "event_id", None)
-    correlation_id = getattr(message, "correlation_id", None) or message_id
-    return MessageContext(correlation_id=correlation_id, causation_id=message_id)
 
 
 class _Bound:
@@ -231,7 +225,7 @@ class MessageBus:
         if call.uow_parameter is not None:
             uow = cast("Callable[[], UnitOfWork]", self._unit_of_work)()
             arguments = {**arguments, call.uow_parameter: uow}
-        token = MESSAGE_CONTEXT.set(_context_for(message))
+        token = MESSAGE_CONTEXT.set(context_for(message))
         try:
             result = call.function(message, **arguments)
             if accepts_coroutines and inspect.isawaitable(result):
