@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 
 from tactica import InMemoryDatabase, InMemoryRepository
+from tactica.stores._session import SessionTracker
 from tactica.stores.memory import _repository_sync
 from tactica.stores.memory._database import Change, ChangeKind, StoredAggregate, _check
+from tactica.stores.memory._state import structure
 from tactica.testing import RepositoryContract
 
 
@@ -74,18 +76,26 @@ class RepositoryTrustingTheVersionAttribute(InMemoryRepository[Any, Any]):
     """Takes the expected version from the aggregate's own, writable, `version`."""
 
     def changes(self) -> list[Change]:
-        for aggregate_id, aggregate in self._identity_map.items():
-            self._versions[aggregate_id] = aggregate.version
+        for aggregate_id, aggregate in self.tracker.identity_map.items():
+            self.tracker.versions[aggregate_id] = aggregate.version
         return super().changes()
 
 
-class RepositoryCountingPendingEvents(InMemoryRepository[Any, Any]):
+class TrackerCountingPendingEvents(SessionTracker[Any]):
     """Sees a change whenever the number of pending events moved, pulls included."""
 
-    def _changed(self, aggregate_id: Any, aggregate: Any) -> bool:
+    def changed(self, aggregate_id: Any, aggregate: Any) -> bool:
         known = self._pending_seen.get(aggregate_id, frozenset())
         moved = len(aggregate.pending_events) != len(known)
-        return moved or super()._changed(aggregate_id, aggregate)
+        return moved or super().changed(aggregate_id, aggregate)
+
+
+class RepositoryCountingPendingEvents(InMemoryRepository[Any, Any]):
+    """Uses the tracker above."""
+
+    def __init__(self, aggregate_type: type[Any], database: InMemoryDatabase) -> None:
+        super().__init__(aggregate_type, database)
+        self.tracker = TrackerCountingPendingEvents(structure)
 
 
 class Contract(RepositoryContract):
