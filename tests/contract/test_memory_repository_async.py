@@ -5,27 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tactica import AsyncInMemoryRepository, InMemoryDatabase
-from tactica.pydantic import AggregateRoot, DomainEvent, Entity
-from tactica.testing import AccountId, AsyncRepositoryContract
-
-
-class PydanticDeposited(DomainEvent, name="tests.pydantic.deposited"):
-    account_id: AccountId
-    amount: int
-
-
-class PydanticCard(Entity[str]):
-    blocked: bool = False
-
-
-class PydanticAccount(AggregateRoot[AccountId]):
-    owner: str
-    balance: int = 0
-    cards: list[PydanticCard] | None = None
-
-    def deposit(self, amount: int) -> None:
-        self.balance += amount
-        self.record(PydanticDeposited(account_id=self.id, amount=amount))
+from tactica.testing import AsyncRepositoryContract
+from tactica.testing.pydantic import Account as PydanticAccount
+from tactica.testing.pydantic import Card as PydanticCard
 
 
 class TestAsyncInMemoryRepository(AsyncRepositoryContract):

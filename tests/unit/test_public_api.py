@@ -24,7 +24,9 @@ PUBLIC_MODULES = [
     "tactica.ports",
     "tactica.pydantic",
     "tactica.stores.memory",
+    "tactica.stores.sqlite",
     "tactica.testing",
+    "tactica.testing.pydantic",
     "tactica.uow",
 ]
 

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-__all__ = ["PendingWrite", "SessionTracker", "WriteKind", "id_of", "version_of"]
+from tactica.errors import ConcurrencyError
+
+__all__ = [
+    "PendingWrite",
+    "SessionTracker",
+    "WriteKind",
+    "conflict",
+    "id_of",
+    "version_of",
+]
 
 A = TypeVar("A")
 
@@ -183,3 +192,14 @@ class SessionTracker(Generic[A]):
         self.versions[aggregate_id] = version
         self._snapshots[aggregate_id] = self._snapshot(aggregate)
         self._pending_seen[aggregate_id] = frozenset(map(id, _pending(aggregate)))
+
+
+def conflict(
+    type_name: str, aggregate_id: object, expected_version: int, stored_version: int | None
+) -> ConcurrencyError:
+    """Return the error for a write whose expected version is no longer the stored one."""
+    found = "was deleted" if stored_version is None else f"is at version {stored_version}"
+    return ConcurrencyError(
+        f"{type_name} {aggregate_id!r} was changed concurrently: this copy is at version "
+        f"{expected_version} but the stored one {found}; reload and retry"
+    )

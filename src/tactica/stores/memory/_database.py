@@ -8,11 +8,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from tactica.errors import (
-    AggregateAlreadyExistsError,
-    AggregateNotFoundError,
-    ConcurrencyError,
-)
+from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError
+from tactica.stores._session import conflict
 
 __all__ = ["Change", "ChangeKind", "InMemoryDatabase", "StoredAggregate"]
 
@@ -96,9 +93,9 @@ def _check(change: Change, stored: StoredAggregate | None) -> None:
     if stored is None and change.kind is ChangeKind.DELETE and change.expected_version == 0:
         raise AggregateNotFoundError(type_name, change.aggregate_id)
     if stored is None or stored.version != change.expected_version:
-        found = "was deleted" if stored is None else f"is at version {stored.version}"
-        msg = (
-            f"{type_name} {change.aggregate_id!r} was changed concurrently: this copy is at "
-            f"version {change.expected_version} but the stored one {found}; reload and retry"
+        raise conflict(
+            type_name,
+            change.aggregate_id,
+            change.expected_version,
+            None if stored is None else stored.version,
         )
-        raise ConcurrencyError(msg)

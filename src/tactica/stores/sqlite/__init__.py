@@ -1,0 +1,18 @@
+"""SQLite backends (standard library, no extra): repositories and units of work.
+
+Files use WAL and every write transaction is ``BEGIN IMMEDIATE`` with a busy timeout, so
+concurrent writers queue rather than fail with "database is locked".
+"""
+
+from tactica.stores.sqlite._connection import AsyncSQLiteConnection, SQLiteConnection
+from tactica.stores.sqlite._repository_async import AsyncSQLiteRepository, async_create_schema
+from tactica.stores.sqlite._repository_sync import SQLiteRepository, create_schema
+
+__all__ = [
+    "AsyncSQLiteConnection",
+    "AsyncSQLiteRepository",
+    "SQLiteConnection",
+    "SQLiteRepository",
+    "async_create_schema",
+    "create_schema",
+]

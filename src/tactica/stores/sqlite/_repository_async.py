@@ -1,0 +1,171 @@
+"""The SQLite repository (async colour) for state-stored aggregates.
+
+Each aggregate is one row: its registered type, its id, its version and its state as JSON.
+Writes are checked against the version the session read (``UPDATE ... WHERE version = ?``),
+inside one ``BEGIN IMMEDIATE`` transaction per commit, so a stale write stores nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Generic, TypeVar
+
+from tactica.codec import JsonCodec
+from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError
+from tactica.stores._session import PendingWrite, SessionTracker, WriteKind, conflict
+from tactica.stores.sqlite._connection import AsyncSQLiteConnection
+
+__all__ = ["AsyncSQLiteRepository", "async_create_schema"]
+
+TAggregate = TypeVar("TAggregate")
+TId = TypeVar("TId")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tactica_aggregates (
+    aggregate_type TEXT NOT NULL,
+    aggregate_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    state BLOB NOT NULL,
+    PRIMARY KEY (aggregate_type, aggregate_id)
+) WITHOUT ROWID
+"""
+
+
+async def async_create_schema(connection: AsyncSQLiteConnection) -> None:
+    """Create tactica's tables if they do not exist yet (safe to run again)."""
+    await connection.execute(_SCHEMA)
+
+
+def _key(aggregate_id: object) -> str:
+    return str(aggregate_id)
+
+
+class AsyncSQLiteRepository(Generic[TAggregate, TId]):
+    """Stores aggregates as JSON rows in SQLite; one instance is one session of work.
+
+    It behaves exactly like the in-memory repository (both pass the same contract): an
+    identity map, only changed aggregates written, stale writes refused with
+    `ConcurrencyError`, tracking that survives `commit`.
+    """
+
+    def __init__(
+        self,
+        aggregate_type: type[TAggregate],
+        connection: AsyncSQLiteConnection,
+        *,
+        codec: JsonCodec | None = None,
+        type_name: str | None = None,
+    ) -> None:
+        """Store `aggregate_type` through `connection`; rows are keyed by `type_name`."""
+        self.aggregate_type = aggregate_type
+        self.connection = connection
+        self.codec = codec or JsonCodec()
+        self.type_name = type_name or f"{aggregate_type.__module__}:{aggregate_type.__qualname__}"
+        self.tracker: SessionTracker[TAggregate] = SessionTracker(self.codec.encode)
+
+    @property
+    def seen(self) -> tuple[TAggregate, ...]:
+        """The aggregates this repository tracks, for collecting their recorded events."""
+        return self.tracker.seen
+
+    async def add(self, aggregate: TAggregate) -> None:
+        """Track a new aggregate; it is inserted on `commit`."""
+        self.tracker.add(aggregate)
+
+    async def get(self, aggregate_id: TId) -> TAggregate:
+        """Return the aggregate with this id; raise `AggregateNotFoundError` if there is none."""
+        found = await self.find(aggregate_id)
+        if found is None:
+            raise AggregateNotFoundError(self.aggregate_type.__qualname__, aggregate_id)
+        return found
+
+    async def find(self, aggregate_id: TId) -> TAggregate | None:
+        """Return the aggregate with this id, or ``None`` if there is none."""
+        if self.tracker.is_deleted(aggregate_id):
+            return None
+        tracked = self.tracker.identity_map.get(aggregate_id)
+        if tracked is not None:
+            return tracked
+        rows = await self.connection.fetch(
+            "SELECT version, state FROM tactica_aggregates "
+            "WHERE aggregate_type = ? AND aggregate_id = ?",
+            (self.type_name, _key(aggregate_id)),
+        )
+        if not rows:
+            return None
+        version, state = rows[0]
+        aggregate: TAggregate = self.codec.decode(state, self.aggregate_type)
+        self.tracker.loaded(aggregate_id, aggregate, version)
+        return aggregate
+
+    async def delete(self, aggregate: TAggregate) -> None:
+        """Mark the aggregate for deletion on `commit` (version-checked like an update)."""
+        self.tracker.delete(aggregate)
+
+    async def commit(self) -> None:
+        """Store every change in one transaction; on conflict raise and store nothing."""
+        await self.connection.begin()
+        try:
+            writes = await self.write()
+            await self.connection.commit()
+        except BaseException:
+            await self.connection.rollback()
+            raise
+        self.acknowledge(writes)
+
+    async def write(self) -> list[PendingWrite[TAggregate]]:
+        """Make this session's writes in the caller's open transaction; raise on conflict.
+
+        For a unit of work that commits several repositories together; call `acknowledge`
+        with the result once the transaction has committed.
+        """
+        writes = self.tracker.pending_writes()
+        for write in writes:
+            await self._write_one(write)
+        return writes
+
+    def acknowledge(self, writes: list[PendingWrite[TAggregate]]) -> None:
+        """Take note that `writes` were committed."""
+        self.tracker.acknowledge((write.aggregate_id, write.expected_version) for write in writes)
+
+    async def rollback(self) -> None:
+        """Forget every uncommitted change and stop tracking; load again to go on."""
+        self.tracker.clear()
+
+    async def _write_one(self, write: PendingWrite[TAggregate]) -> None:
+        key = (self.type_name, _key(write.aggregate_id))
+        expected = write.expected_version
+        if write.kind is WriteKind.INSERT:
+            try:
+                await self.connection.execute(
+                    "INSERT INTO tactica_aggregates (aggregate_type, aggregate_id, version, state)"
+                    " VALUES (?, ?, ?, ?)",
+                    (*key, expected + 1, self.codec.encode(write.aggregate)),
+                )
+            except sqlite3.IntegrityError:
+                raise AggregateAlreadyExistsError(
+                    self.aggregate_type.__qualname__, write.aggregate_id
+                ) from None
+            return
+        if write.kind is WriteKind.UPDATE:
+            changed = await self.connection.execute(
+                "UPDATE tactica_aggregates SET version = ?, state = ? "
+                "WHERE aggregate_type = ? AND aggregate_id = ? AND version = ?",
+                (expected + 1, self.codec.encode(write.aggregate), *key, expected),
+            )
+        else:
+            changed = await self.connection.execute(
+                "DELETE FROM tactica_aggregates "
+                "WHERE aggregate_type = ? AND aggregate_id = ? AND version = ?",
+                (*key, expected),
+            )
+        if changed == 1:
+            return
+        if write.kind is WriteKind.DELETE and expected == 0:
+            raise AggregateNotFoundError(self.aggregate_type.__qualname__, write.aggregate_id)
+        rows = await self.connection.fetch(
+            "SELECT version FROM tactica_aggregates WHERE aggregate_type = ? AND aggregate_id = ?",
+            key,
+        )
+        stored: Any = rows[0][0] if rows else None
+        raise conflict(self.aggregate_type.__qualname__, write.aggregate_id, expected, stored)
