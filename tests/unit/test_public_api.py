@@ -38,6 +38,7 @@ def _public_names(module: types.ModuleType) -> set[str]:
         name
         for name, value in vars(module).items()
         if not name.startswith("_")
+        and name.isidentifier()  # pydantic files parametrised generics under "Base[Arg]"
         and not isinstance(value, types.ModuleType)
         and not (name in FUTURE_FEATURES and isinstance(value, __future__._Feature))
     }

@@ -6,26 +6,28 @@ run it with pydantic models.
 
 from __future__ import annotations
 
-from tactica.pydantic import AggregateRoot, DomainEvent, Entity
+from tactica.pydantic import AggregateRoot as _AggregateRoot
+from tactica.pydantic import DomainEvent as _DomainEvent
+from tactica.pydantic import Entity as _Entity
 from tactica.testing._sample import AccountId
 
 __all__ = ["Account", "AccountId", "Card", "Deposited"]
 
 
-class Deposited(DomainEvent, name="tactica.testing.pydantic.deposited"):
+class Deposited(_DomainEvent, name="tactica.testing.pydantic.deposited"):
     """Money was paid into an account."""
 
     account_id: AccountId
     amount: int
 
 
-class Card(Entity[str]):
+class Card(_Entity[str]):
     """A card attached to an account: a nested entity whose changes must be stored too."""
 
     blocked: bool = False
 
 
-class Account(AggregateRoot[AccountId]):
+class Account(_AggregateRoot[AccountId]):
     """A bank account with a balance, a history and nested card entities."""
 
     owner: str
