@@ -1,7 +1,10 @@
-"""The unit of work (async colour) alone and on the bus: once-only, atomic, events after commit."""
+"""Units of work (async colour), in memory and on SQLite: once-only, atomic, events after commit."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +18,8 @@ from tactica import (
 )
 from tactica.dataclasses import AggregateRoot, Command, DomainEvent
 from tactica.errors import EventHandlerError, UnitOfWorkError
-from tactica.uow import AsyncInMemoryUnitOfWork
+from tactica.stores.sqlite import AsyncSQLiteConnection, async_create_schema
+from tactica.uow import AsyncInMemoryUnitOfWork, AsyncSQLiteUnitOfWork
 
 
 class Restocked(DomainEvent, name="tests.uow.restocked"):
@@ -31,42 +35,64 @@ class Product(AggregateRoot[str]):
         self.record(Restocked(sku=self.id, quantity=quantity))
 
 
-class Shop(AsyncInMemoryUnitOfWork):
+class MemoryShop(AsyncInMemoryUnitOfWork):
     def __init__(self, database: InMemoryDatabase) -> None:
         super().__init__(database)
         self.products = self.repository(Product)
         self.archive = self.repository(Product)
 
 
-async def _stored(database: InMemoryDatabase, *skus: str) -> None:
-    async with Shop(database) as uow:
+class SQLiteShop(AsyncSQLiteUnitOfWork):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.products = self.repository(Product)
+        self.archive = self.repository(Product)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def new_shop(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Any]:
+    """A factory of units of work over one fresh store, per backend."""
+    if request.param == "memory":
+        database = InMemoryDatabase()
+        return lambda: MemoryShop(database)
+    path = tmp_path / "shop.db"
+    connection = AsyncSQLiteConnection(path)
+    asyncio.run(async_create_schema(connection))
+    asyncio.run(connection.close())
+    return lambda: SQLiteShop(path)
+
+
+async def _stored(new_shop: Callable[[], Any], *skus: str) -> None:
+    async with new_shop() as uow:
         for sku in skus:
             await uow.products.add(Product(id=sku))
         await uow.commit()
 
 
 @pytest.mark.asyncio
-async def test_nothing_is_stored_without_commit_and_an_exception_rolls_back() -> None:
-    database = InMemoryDatabase()
-    await _stored(database, "chair")
-    async with Shop(database) as uow:
+async def test_nothing_is_stored_without_commit_and_an_exception_rolls_back(
+    new_shop: Callable[[], Any],
+) -> None:
+    await _stored(new_shop, "chair")
+    async with new_shop() as uow:
         (await uow.products.get("chair")).restock(5)
 
     async def fail_midway() -> None:
-        async with Shop(database) as uow:
+        async with new_shop() as uow:
             (await uow.products.get("chair")).restock(7)
             raise RuntimeError
 
     with pytest.raises(RuntimeError):
         await fail_midway()
-    async with Shop(database) as uow:
+    async with new_shop() as uow:
         assert (await uow.products.get("chair")).stock == 0
 
 
 @pytest.mark.asyncio
-async def test_a_unit_of_work_is_opened_once_and_committed_once() -> None:
-    database = InMemoryDatabase()
-    uow = Shop(database)
+async def test_a_unit_of_work_is_opened_once_and_committed_once(
+    new_shop: Callable[[], Any],
+) -> None:
+    uow = new_shop()
     with pytest.raises(UnitOfWorkError, match="never opened"):
         await uow.commit()
     async with uow:
@@ -79,15 +105,16 @@ async def test_a_unit_of_work_is_opened_once_and_committed_once() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_failed_commit_stores_nothing_of_any_repository_and_says_so_on_retry() -> None:
-    database = InMemoryDatabase()
-    await _stored(database, "chair", "desk")
-    uow = Shop(database)
+async def test_a_failed_commit_stores_nothing_of_any_repository_and_says_so_on_retry(
+    new_shop: Callable[[], Any],
+) -> None:
+    await _stored(new_shop, "chair", "desk")
+    uow = new_shop()
     async with uow:
         (await uow.products.get("chair")).restock(5)
         await uow.archive.add(Product(id="lamp"))
         stale = await uow.archive.get("desk")
-        async with Shop(database) as rival:
+        async with new_shop() as rival:
             (await rival.products.get("desk")).restock(1)
             await rival.commit()
         stale.restock(9)
@@ -95,7 +122,7 @@ async def test_a_failed_commit_stores_nothing_of_any_repository_and_says_so_on_r
             await uow.commit()
         with pytest.raises(UnitOfWorkError, match="the first commit failed"):
             await uow.commit()
-    async with Shop(database) as check:
+    async with new_shop() as check:
         assert (await check.products.get("chair")).stock == 0
         assert await check.products.find("lamp") is None
         assert (await check.products.get("desk")).stock == 1
@@ -103,10 +130,11 @@ async def test_a_failed_commit_stores_nothing_of_any_repository_and_says_so_on_r
 
 
 @pytest.mark.asyncio
-async def test_events_of_every_touched_aggregate_are_collected_after_commit_in_order() -> None:
-    database = InMemoryDatabase()
-    await _stored(database, "chair", "desk")
-    async with Shop(database) as uow:
+async def test_events_of_every_touched_aggregate_are_collected_after_commit_in_order(
+    new_shop: Callable[[], Any],
+) -> None:
+    await _stored(new_shop, "chair", "desk")
+    async with new_shop() as uow:
         (await uow.products.get("chair")).restock(1)
         (await uow.archive.get("desk")).restock(2)
         (await uow.products.get("chair")).restock(3)
@@ -130,14 +158,15 @@ class Count(Command[int], name="tests.uow.count"):
 
 
 @pytest.mark.asyncio
-async def test_the_bus_gives_each_command_a_fresh_unit_of_work_and_publishes_after_commit() -> None:
-    database = InMemoryDatabase()
-    await _stored(database, "chair")
+async def test_the_bus_gives_each_command_a_fresh_unit_of_work_and_publishes_after_commit(
+    new_shop: Callable[[], Any],
+) -> None:
+    await _stored(new_shop, "chair")
     seen: list[Any] = []
     handlers = Handlers()
 
     @handlers.command(message_type=Restock)
-    async def restock(command: Restock, uow: Shop) -> int:
+    async def restock(command: Restock, uow: Any) -> int:
         async with uow:
             product = await uow.products.get(command.sku)
             product.restock(command.quantity)
@@ -148,7 +177,7 @@ async def test_the_bus_gives_each_command_a_fresh_unit_of_work_and_publishes_aft
     def remember(event: Restocked) -> None:
         seen.append(event)
 
-    bus = AsyncMessageBus(handlers, unit_of_work=lambda: Shop(database))
+    bus = AsyncMessageBus(handlers, unit_of_work=new_shop)
     command = Restock(sku="chair", quantity=4)
     assert await bus.dispatch(command) == 4
     assert await bus.dispatch(Restock(sku="chair", quantity=1)) == 5
@@ -158,13 +187,14 @@ async def test_the_bus_gives_each_command_a_fresh_unit_of_work_and_publishes_aft
 
 
 @pytest.mark.asyncio
-async def test_a_failing_event_handler_after_commit_says_the_changes_stay_committed() -> None:
-    database = InMemoryDatabase()
-    await _stored(database, "chair")
+async def test_a_failing_event_handler_after_commit_says_the_changes_stay_committed(
+    new_shop: Callable[[], Any],
+) -> None:
+    await _stored(new_shop, "chair")
     handlers = Handlers()
 
     @handlers.command(message_type=Restock)
-    async def restock(command: Restock, uow: Shop) -> int:
+    async def restock(command: Restock, uow: Any) -> int:
         async with uow:
             (await uow.products.get(command.sku)).restock(command.quantity)
             await uow.commit()
@@ -174,10 +204,10 @@ async def test_a_failing_event_handler_after_commit_says_the_changes_stay_commit
     def broken(event: Restocked) -> None:
         raise RuntimeError("mailer down")
 
-    bus = AsyncMessageBus(handlers, unit_of_work=lambda: Shop(database))
+    bus = AsyncMessageBus(handlers, unit_of_work=new_shop)
     with pytest.raises(EventHandlerError, match=r"committed.*mailer down.*stay committed"):
         await bus.dispatch(Restock(sku="chair", quantity=2))
-    async with Shop(database) as check:
+    async with new_shop() as check:
         assert (await check.products.get("chair")).stock == 2
 
 
@@ -185,7 +215,7 @@ def test_a_handler_wanting_a_unit_of_work_needs_a_bus_that_makes_them() -> None:
     handlers = Handlers()
 
     @handlers.command(message_type=Count)
-    def count(command: Count, uow: Shop) -> int:
+    def count(command: Count, uow: Any) -> int:
         return 0
 
     with pytest.raises(ConfigurationError, match="unit_of_work="):

@@ -1,8 +1,11 @@
 # Generated from test_unit_of_work_async.py by tools/unasync.py; do not edit. Run `make codegen`.
-"""The unit of work (sync colour) alone and on the bus: once-only, atomic, events after commit."""
+"""Units of work (sync colour), in memory and on SQLite: once-only, atomic, events after commit."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +19,8 @@ from tactica import (
 )
 from tactica.dataclasses import AggregateRoot, Command, DomainEvent
 from tactica.errors import EventHandlerError, UnitOfWorkError
-from tactica.uow import InMemoryUnitOfWork
+from tactica.stores.sqlite import SQLiteConnection, create_schema
+from tactica.uow import InMemoryUnitOfWork, SQLiteUnitOfWork
 
 
 class Restocked(DomainEvent, name="tests.uow.restocked"):
@@ -32,40 +36,62 @@ class Product(AggregateRoot[str]):
         self.record(Restocked(sku=self.id, quantity=quantity))
 
 
-class Shop(InMemoryUnitOfWork):
+class MemoryShop(InMemoryUnitOfWork):
     def __init__(self, database: InMemoryDatabase) -> None:
         super().__init__(database)
         self.products = self.repository(Product)
         self.archive = self.repository(Product)
 
 
-def _stored(database: InMemoryDatabase, *skus: str) -> None:
-    with Shop(database) as uow:
+class SQLiteShop(SQLiteUnitOfWork):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.products = self.repository(Product)
+        self.archive = self.repository(Product)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def new_shop(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Any]:
+    """A factory of units of work over one fresh store, per backend."""
+    if request.param == "memory":
+        database = InMemoryDatabase()
+        return lambda: MemoryShop(database)
+    path = tmp_path / "shop.db"
+    connection = SQLiteConnection(path)
+    create_schema(connection)
+    connection.close()
+    return lambda: SQLiteShop(path)
+
+
+def _stored(new_shop: Callable[[], Any], *skus: str) -> None:
+    with new_shop() as uow:
         for sku in skus:
             uow.products.add(Product(id=sku))
         uow.commit()
 
 
-def test_nothing_is_stored_without_commit_and_an_exception_rolls_back() -> None:
-    database = InMemoryDatabase()
-    _stored(database, "chair")
-    with Shop(database) as uow:
+def test_nothing_is_stored_without_commit_and_an_exception_rolls_back(
+    new_shop: Callable[[], Any],
+) -> None:
+    _stored(new_shop, "chair")
+    with new_shop() as uow:
         (uow.products.get("chair")).restock(5)
 
     def fail_midway() -> None:
-        with Shop(database) as uow:
+        with new_shop() as uow:
             (uow.products.get("chair")).restock(7)
             raise RuntimeError
 
     with pytest.raises(RuntimeError):
         fail_midway()
-    with Shop(database) as uow:
+    with new_shop() as uow:
         assert (uow.products.get("chair")).stock == 0
 
 
-def test_a_unit_of_work_is_opened_once_and_committed_once() -> None:
-    database = InMemoryDatabase()
-    uow = Shop(database)
+def test_a_unit_of_work_is_opened_once_and_committed_once(
+    new_shop: Callable[[], Any],
+) -> None:
+    uow = new_shop()
     with pytest.raises(UnitOfWorkError, match="never opened"):
         uow.commit()
     with uow:
@@ -77,15 +103,16 @@ def test_a_unit_of_work_is_opened_once_and_committed_once() -> None:
             pass
 
 
-def test_a_failed_commit_stores_nothing_of_any_repository_and_says_so_on_retry() -> None:
-    database = InMemoryDatabase()
-    _stored(database, "chair", "desk")
-    uow = Shop(database)
+def test_a_failed_commit_stores_nothing_of_any_repository_and_says_so_on_retry(
+    new_shop: Callable[[], Any],
+) -> None:
+    _stored(new_shop, "chair", "desk")
+    uow = new_shop()
     with uow:
         (uow.products.get("chair")).restock(5)
         uow.archive.add(Product(id="lamp"))
         stale = uow.archive.get("desk")
-        with Shop(database) as rival:
+        with new_shop() as rival:
             (rival.products.get("desk")).restock(1)
             rival.commit()
         stale.restock(9)
@@ -93,17 +120,18 @@ def test_a_failed_commit_stores_nothing_of_any_repository_and_says_so_on_retry()
             uow.commit()
         with pytest.raises(UnitOfWorkError, match="the first commit failed"):
             uow.commit()
-    with Shop(database) as check:
+    with new_shop() as check:
         assert (check.products.get("chair")).stock == 0
         assert check.products.find("lamp") is None
         assert (check.products.get("desk")).stock == 1
     assert uow.collect_events() == []
 
 
-def test_events_of_every_touched_aggregate_are_collected_after_commit_in_order() -> None:
-    database = InMemoryDatabase()
-    _stored(database, "chair", "desk")
-    with Shop(database) as uow:
+def test_events_of_every_touched_aggregate_are_collected_after_commit_in_order(
+    new_shop: Callable[[], Any],
+) -> None:
+    _stored(new_shop, "chair", "desk")
+    with new_shop() as uow:
         (uow.products.get("chair")).restock(1)
         (uow.archive.get("desk")).restock(2)
         (uow.products.get("chair")).restock(3)
@@ -126,14 +154,15 @@ class Count(Command[int], name="tests.uow.count"):
     sku: str
 
 
-def test_the_bus_gives_each_command_a_fresh_unit_of_work_and_publishes_after_commit() -> None:
-    database = InMemoryDatabase()
-    _stored(database, "chair")
+def test_the_bus_gives_each_command_a_fresh_unit_of_work_and_publishes_after_commit(
+    new_shop: Callable[[], Any],
+) -> None:
+    _stored(new_shop, "chair")
     seen: list[Any] = []
     handlers = Handlers()
 
     @handlers.command(message_type=Restock)
-    def restock(command: Restock, uow: Shop) -> int:
+    def restock(command: Restock, uow: Any) -> int:
         with uow:
             product = uow.products.get(command.sku)
             product.restock(command.quantity)
@@ -144,7 +173,7 @@ def test_the_bus_gives_each_command_a_fresh_unit_of_work_and_publishes_after_com
     def remember(event: Restocked) -> None:
         seen.append(event)
 
-    bus = MessageBus(handlers, unit_of_work=lambda: Shop(database))
+    bus = MessageBus(handlers, unit_of_work=new_shop)
     command = Restock(sku="chair", quantity=4)
     assert bus.dispatch(command) == 4
     assert bus.dispatch(Restock(sku="chair", quantity=1)) == 5
@@ -153,13 +182,14 @@ def test_the_bus_gives_each_command_a_fresh_unit_of_work_and_publishes_after_com
     assert seen[0].correlation_id == command.message_id
 
 
-def test_a_failing_event_handler_after_commit_says_the_changes_stay_committed() -> None:
-    database = InMemoryDatabase()
-    _stored(database, "chair")
+def test_a_failing_event_handler_after_commit_says_the_changes_stay_committed(
+    new_shop: Callable[[], Any],
+) -> None:
+    _stored(new_shop, "chair")
     handlers = Handlers()
 
     @handlers.command(message_type=Restock)
-    def restock(command: Restock, uow: Shop) -> int:
+    def restock(command: Restock, uow: Any) -> int:
         with uow:
             (uow.products.get(command.sku)).restock(command.quantity)
             uow.commit()
@@ -169,10 +199,10 @@ def test_a_failing_event_handler_after_commit_says_the_changes_stay_committed() 
     def broken(event: Restocked) -> None:
         raise RuntimeError("mailer down")
 
-    bus = MessageBus(handlers, unit_of_work=lambda: Shop(database))
+    bus = MessageBus(handlers, unit_of_work=new_shop)
     with pytest.raises(EventHandlerError, match=r"committed.*mailer down.*stay committed"):
         bus.dispatch(Restock(sku="chair", quantity=2))
-    with Shop(database) as check:
+    with new_shop() as check:
         assert (check.products.get("chair")).stock == 2
 
 
@@ -180,7 +210,7 @@ def test_a_handler_wanting_a_unit_of_work_needs_a_bus_that_makes_them() -> None:
     handlers = Handlers()
 
     @handlers.command(message_type=Count)
-    def count(command: Count, uow: Shop) -> int:
+    def count(command: Count, uow: Any) -> int:
         return 0
 
     with pytest.raises(ConfigurationError, match="unit_of_work="):
