@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from tactica.codec import JsonCodec
 from tactica.stores.sqlite._connection import AsyncSQLiteConnection
-from tactica.stores.sqlite._repository_async import AsyncSQLiteRepository
+from tactica.stores.sqlite._repository import AsyncSQLiteRepository
 from tactica.uow._unit_async import AsyncUnitOfWork
 
 __all__ = ["AsyncSQLiteUnitOfWork"]

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from tactica.codec import JsonCodec
 from tactica.stores.sqlite._connection import SQLiteConnection
-from tactica.stores.sqlite._repository_sync import SQLiteRepository
+from tactica.stores.sqlite._repository import SQLiteRepository
 from tactica.uow._unit_sync import UnitOfWork
 
 __all__ = ["SQLiteUnitOfWork"]

@@ -4,9 +4,10 @@ Files use WAL and every write transaction is ``BEGIN IMMEDIATE`` with a busy tim
 concurrent writers queue rather than fail with "database is locked".
 """
 
+from tactica.stores._sql._repository_async import async_create_schema
+from tactica.stores._sql._repository_sync import create_schema
 from tactica.stores.sqlite._connection import AsyncSQLiteConnection, SQLiteConnection
-from tactica.stores.sqlite._repository_async import AsyncSQLiteRepository, async_create_schema
-from tactica.stores.sqlite._repository_sync import SQLiteRepository, create_schema
+from tactica.stores.sqlite._repository import AsyncSQLiteRepository, SQLiteRepository
 
 __all__ = [
     "AsyncSQLiteConnection",

@@ -22,6 +22,16 @@ Row = tuple[Any, ...]
 
 _BUSY_TIMEOUT_S = 60.0
 
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tactica_aggregates (
+    aggregate_type TEXT NOT NULL,
+    aggregate_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    state BLOB NOT NULL,
+    PRIMARY KEY (aggregate_type, aggregate_id)
+) WITHOUT ROWID
+"""
+
 
 def _open(path: str | Path, busy_timeout: float) -> sqlite3.Connection:
     raw = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout, check_same_thread=False)
@@ -35,6 +45,9 @@ def _open(path: str | Path, busy_timeout: float) -> sqlite3.Connection:
 
 class SQLiteConnection:
     """A sync SQLite connection: `execute`, `fetch` and explicit transactions."""
+
+    schema = _SCHEMA
+    unique_violation: type[BaseException] = sqlite3.IntegrityError
 
     __slots__ = ("_raw", "path")
 
@@ -75,6 +88,9 @@ class AsyncSQLiteConnection:
     One thread per connection keeps every call on the thread sqlite3 expects and never
     blocks the event loop.
     """
+
+    schema = _SCHEMA
+    unique_violation: type[BaseException] = sqlite3.IntegrityError
 
     __slots__ = ("_executor", "_raw", "path")
 

@@ -1,47 +1,36 @@
-"""The SQLite repository (async colour) for state-stored aggregates.
+"""The SQL repository (async colour) for state-stored aggregates, on SQLite or PostgreSQL.
 
 Each aggregate is one row: its registered type, its id, its version and its state as JSON.
 Writes are checked against the version the session read (``UPDATE ... WHERE version = ?``),
-inside one ``BEGIN IMMEDIATE`` transaction per commit, so a stale write stores nothing.
+inside one transaction per commit, so a stale write stores nothing.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any, Generic, TypeVar
 
 from tactica.codec import JsonCodec
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError
 from tactica.stores._session import PendingWrite, SessionTracker, WriteKind, conflict
-from tactica.stores.sqlite._connection import AsyncSQLiteConnection
+from tactica.stores._sql._protocol_async import AsyncSQLConnection
 
-__all__ = ["AsyncSQLiteRepository", "async_create_schema"]
+__all__ = ["AsyncSQLRepository", "async_create_schema"]
 
 TAggregate = TypeVar("TAggregate")
 TId = TypeVar("TId")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS tactica_aggregates (
-    aggregate_type TEXT NOT NULL,
-    aggregate_id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    state BLOB NOT NULL,
-    PRIMARY KEY (aggregate_type, aggregate_id)
-) WITHOUT ROWID
-"""
 
-
-async def async_create_schema(connection: AsyncSQLiteConnection) -> None:
+async def async_create_schema(connection: AsyncSQLConnection) -> None:
     """Create tactica's tables if they do not exist yet (safe to run again)."""
-    await connection.execute(_SCHEMA)
+    await connection.execute(connection.schema)
 
 
 def _key(aggregate_id: object) -> str:
     return str(aggregate_id)
 
 
-class AsyncSQLiteRepository(Generic[TAggregate, TId]):
-    """Stores aggregates as JSON rows in SQLite; one instance is one session of work.
+class AsyncSQLRepository(Generic[TAggregate, TId]):
+    """Stores aggregates as JSON rows in a SQL database; one instance is one session of work.
 
     It behaves exactly like the in-memory repository (both pass the same contract): an
     identity map, only changed aggregates written, stale writes refused with
@@ -51,7 +40,7 @@ class AsyncSQLiteRepository(Generic[TAggregate, TId]):
     def __init__(
         self,
         aggregate_type: type[TAggregate],
-        connection: AsyncSQLiteConnection,
+        connection: AsyncSQLConnection,
         *,
         codec: JsonCodec | None = None,
         type_name: str | None = None,
@@ -142,7 +131,7 @@ class AsyncSQLiteRepository(Generic[TAggregate, TId]):
                     " VALUES (?, ?, ?, ?)",
                     (*key, expected + 1, self.codec.encode(write.aggregate)),
                 )
-            except sqlite3.IntegrityError:
+            except self.connection.unique_violation:
                 raise AggregateAlreadyExistsError(
                     self.aggregate_type.__qualname__, write.aggregate_id
                 ) from None

@@ -1,0 +1,1 @@
+"""What the SQL backends share: one repository over any connection of the small protocol."""

@@ -1,0 +1,42 @@
+"""The connection protocol (async colour) every SQL backend's connection implements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+__all__ = ["AsyncSQLConnection"]
+
+
+class AsyncSQLConnection(Protocol):
+    """Statements with ``?`` placeholders, and explicit write transactions."""
+
+    @property
+    def schema(self) -> str:
+        """The DDL creating tactica's aggregate table in this database's dialect."""
+        ...
+
+    @property
+    def unique_violation(self) -> type[BaseException]:
+        """The driver's error for a duplicate primary key."""
+        ...
+
+    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+        """Run one statement; return how many rows it changed."""
+        ...
+
+    async def fetch(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one query; return its rows."""
+        ...
+
+    async def begin(self) -> None:
+        """Start a write transaction."""
+        ...
+
+    async def commit(self) -> None:
+        """Commit the open transaction."""
+        ...
+
+    async def rollback(self) -> None:
+        """Roll back the open transaction, if any."""
+        ...
