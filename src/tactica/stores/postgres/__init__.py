@@ -1,0 +1,27 @@
+"""PostgreSQL backends (extra ``postgres``: psycopg 3): repositories for state-stored aggregates.
+
+Units of work, the event store and the outbox on PostgreSQL come in later releases.
+"""
+
+import importlib
+
+try:  # probe the extra before anything else, so the error names it
+    importlib.import_module("psycopg")
+except ImportError as error:  # pragma: no cover - exercised by the extras test in a subprocess
+    from tactica.errors import MissingExtraError
+
+    raise MissingExtraError("tactica.stores.postgres", "postgres") from error
+
+from tactica.stores._sql._repository_async import async_create_schema
+from tactica.stores._sql._repository_sync import create_schema
+from tactica.stores.postgres._connection import AsyncPostgresConnection, PostgresConnection
+from tactica.stores.postgres._repository import AsyncPostgresRepository, PostgresRepository
+
+__all__ = [
+    "AsyncPostgresConnection",
+    "AsyncPostgresRepository",
+    "PostgresConnection",
+    "PostgresRepository",
+    "async_create_schema",
+    "create_schema",
+]
