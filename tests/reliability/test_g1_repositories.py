@@ -1,26 +1,62 @@
-"""G1 on a real SQLite file: exactly one winner per expected version, and no lost update.
+"""G1 on real SQLite and PostgreSQL: one winner per expected version, and no lost update.
 
-Threads share one database file, each with its own connection and repository, as separate
+Threads share one database, each with its own connection and repository, as separate
 processes' sessions would. The broken twin (an UPDATE without the version check) must fail
 the same counts.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tactica import ConcurrencyError
+from tactica import ConcurrencyError, uuid7
 from tactica.stores._session import PendingWrite, WriteKind
-from tactica.stores.sqlite import SQLiteConnection, SQLiteRepository, create_schema
+from tactica.stores._sql._repository_sync import SQLRepository, create_schema
+from tactica.stores.sqlite import SQLiteConnection
 from tactica.testing import Account, AccountId
 
+POSTGRES = os.environ.get(
+    "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
+)
 
-class RepositoryWithoutVersionCheck(SQLiteRepository[Any, Any]):
+
+@dataclass
+class Backend:
+    connect: Callable[[], Any]
+    type_name: str
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    type_name = f"tests.g1.{uuid7()}"
+    if request.param == "sqlite":
+        path = tmp_path / "g1.db"
+        yield Backend(lambda: SQLiteConnection(path), type_name)
+        return
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+    except OSError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable: {error}")
+        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432: {error}")
+    from tactica.stores.postgres import PostgresConnection
+
+    yield Backend(lambda: PostgresConnection(POSTGRES), type_name)
+    cleanup = PostgresConnection(POSTGRES)
+    cleanup.execute("DELETE FROM tactica_aggregates WHERE aggregate_type = ?", (type_name,))
+    cleanup.close()
+
+
+class RepositoryWithoutVersionCheck(SQLRepository[Any, Any]):
     """Writes updates unconditionally: the classic lost-update bug."""
 
     def _write_one(self, write: PendingWrite[Any]) -> None:
@@ -39,10 +75,14 @@ class RepositoryWithoutVersionCheck(SQLiteRepository[Any, Any]):
         )
 
 
-def _store(path: Path) -> AccountId:
-    connection = SQLiteConnection(path)
+def _repository(kind: Any, connection: Any, backend: Backend) -> Any:
+    return kind(Account, connection, type_name=backend.type_name)
+
+
+def _store(backend: Backend) -> AccountId:
+    connection = backend.connect()
     create_schema(connection)
-    repository = SQLiteRepository[Account, AccountId](Account, connection)
+    repository = _repository(SQLRepository, connection, backend)
     account = Account(owner="Ada")
     repository.add(account)
     repository.commit()
@@ -50,17 +90,17 @@ def _store(path: Path) -> AccountId:
     return account.id
 
 
-def _rounds(path: Path, workers: int, rounds: int, repository_type: Any) -> Counter[str]:
+def _rounds(backend: Backend, workers: int, rounds: int, repository_type: Any) -> Counter[str]:
     """Run `rounds` rounds of `workers` sessions committing from one version; count outcomes."""
-    account_id = _store(path)
-    connections = [SQLiteConnection(path) for _ in range(workers)]
+    account_id = _store(backend)
+    connections = [backend.connect() for _ in range(workers)]
     tally: Counter[str] = Counter()
     barrier = threading.Barrier(workers)
     lock = threading.Lock()
 
-    def worker(connection: SQLiteConnection) -> None:
+    def worker(connection: Any) -> None:
         for _ in range(rounds):
-            repository = repository_type(Account, connection)
+            repository = _repository(repository_type, connection, backend)
             repository.get(account_id).deposit(1)
             barrier.wait()
             try:
@@ -79,7 +119,7 @@ def _rounds(path: Path, workers: int, rounds: int, repository_type: Any) -> Coun
         thread.start()
     for thread in threads:
         thread.join()
-    final = SQLiteRepository[Account, AccountId](Account, connections[0]).get(account_id)
+    final = _repository(SQLRepository, connections[0], backend).get(account_id)
     tally["final balance"] = final.balance
     tally["final version"] = final.version
     for connection in connections:
@@ -89,10 +129,10 @@ def _rounds(path: Path, workers: int, rounds: int, repository_type: Any) -> Coun
 
 @pytest.mark.parametrize("workers", [2, 4, 8])
 def test_every_round_has_exactly_one_winner_and_versions_stay_contiguous(
-    tmp_path: Path, workers: int
+    backend: Backend, workers: int
 ) -> None:
     rounds = 200
-    tally = _rounds(tmp_path / "g1.db", workers, rounds, SQLiteRepository)
+    tally = _rounds(backend, workers, rounds, SQLRepository)
     assert tally["won"] == rounds
     assert tally["conflict"] == rounds * (workers - 1)
     assert [key for key in tally if key.startswith("other")] == []
@@ -100,22 +140,24 @@ def test_every_round_has_exactly_one_winner_and_versions_stay_contiguous(
     assert tally["final version"] == rounds + 1, "versions 1..rounds+1, no gap"
 
 
-def test_the_broken_twin_without_the_version_check_fails_the_same_counts(tmp_path: Path) -> None:
-    tally = _rounds(tmp_path / "g1-broken.db", 4, 20, RepositoryWithoutVersionCheck)
+def test_the_broken_twin_without_the_version_check_fails_the_same_counts(
+    backend: Backend,
+) -> None:
+    tally = _rounds(backend, 4, 20, RepositoryWithoutVersionCheck)
     assert tally["won"] > 20, "several sessions 'won' the same round"
     assert tally["final balance"] < tally["won"], "deposits were lost"
 
 
-def _increments(path: Path, workers: int, per_worker: int) -> tuple[int, int, int]:
-    account_id = _store(path)
+def _increments(backend: Backend, workers: int, per_worker: int) -> tuple[int, int, int]:
+    account_id = _store(backend)
     retries = Counter[str]()
     lock = threading.Lock()
 
     def worker() -> None:
-        connection = SQLiteConnection(path)
+        connection = backend.connect()
         for _ in range(per_worker):
             while True:
-                repository = SQLiteRepository[Account, AccountId](Account, connection)
+                repository = _repository(SQLRepository, connection, backend)
                 repository.get(account_id).deposit(1)
                 try:
                     repository.commit()
@@ -130,15 +172,15 @@ def _increments(path: Path, workers: int, per_worker: int) -> tuple[int, int, in
         thread.start()
     for thread in threads:
         thread.join()
-    connection = SQLiteConnection(path)
-    final = SQLiteRepository[Account, AccountId](Account, connection).get(account_id)
+    connection = backend.connect()
+    final = _repository(SQLRepository, connection, backend).get(account_id)
     connection.close()
     return final.balance, final.version, retries["conflict"]
 
 
-def test_increments_with_retry_on_conflict_lose_no_update(tmp_path: Path) -> None:
+def test_increments_with_retry_on_conflict_lose_no_update(backend: Backend) -> None:
     workers, per_worker = 8, 200
-    balance, version, conflicts = _increments(tmp_path / "g1-increments.db", workers, per_worker)
+    balance, version, conflicts = _increments(backend, workers, per_worker)
     assert balance == workers * per_worker
     assert version == workers * per_worker + 1
     print(f"G1 increments: {workers}x{per_worker}, {conflicts} conflicts retried")
