@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,11 @@ from tactica import (
     ConfigurationError,
     Handlers,
     InMemoryDatabase,
+    uuid7,
 )
 from tactica.dataclasses import AggregateRoot, Command, DomainEvent
 from tactica.errors import EventHandlerError, UnitOfWorkError
+from tactica.stores.postgres import AsyncPostgresConnection, AsyncPostgresUnitOfWork
 from tactica.stores.sqlite import AsyncSQLiteConnection, async_create_schema
 from tactica.uow import AsyncInMemoryUnitOfWork, AsyncSQLiteUnitOfWork
 
@@ -49,17 +53,53 @@ class SQLiteShop(AsyncSQLiteUnitOfWork):
         self.archive = self.repository(Product)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def new_shop(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Any]:
+class PostgresShop(AsyncPostgresUnitOfWork):
+    def __init__(self, conninfo: str, type_name: str) -> None:
+        super().__init__(conninfo)
+        self.products = self.repository(Product, type_name=type_name)
+        self.archive = self.repository(Product, type_name=type_name)
+
+
+def _postgres() -> str:
+    conninfo = os.environ.get(
+        "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
+    )
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+    except OSError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable: {error}")
+        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432: {error}")
+    return conninfo
+
+
+async def _run_sql(connection: Any, sql: str, *parameters: object) -> None:
+    await connection.execute(sql, parameters)
+    await connection.close()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def new_shop(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     """A factory of units of work over one fresh store, per backend."""
+    if request.param == "postgres":
+        conninfo = _postgres()
+        type_name = f"tests.uow.{uuid7()}"
+        connection = AsyncPostgresConnection(conninfo)
+        asyncio.run(_run_sql(connection, connection.schema))
+        yield lambda: PostgresShop(conninfo, type_name)
+        cleanup = AsyncPostgresConnection(conninfo)
+        delete = "DELETE FROM tactica_aggregates WHERE aggregate_type = ?"
+        asyncio.run(_run_sql(cleanup, delete, type_name))
+        return
     if request.param == "memory":
         database = InMemoryDatabase()
-        return lambda: MemoryShop(database)
+        yield lambda: MemoryShop(database)
+        return
     path = tmp_path / "shop.db"
     connection = AsyncSQLiteConnection(path)
     asyncio.run(async_create_schema(connection))
     asyncio.run(connection.close())
-    return lambda: SQLiteShop(path)
+    yield lambda: SQLiteShop(path)
 
 
 async def _stored(new_shop: Callable[[], Any], *skus: str) -> None:

@@ -1,6 +1,6 @@
-"""PostgreSQL backends (extra ``postgres``: psycopg 3): repositories for state-stored aggregates.
+"""PostgreSQL backends (extra ``postgres``: psycopg 3): repositories and units of work.
 
-Units of work, the event store and the outbox on PostgreSQL come in later releases.
+The event store and the outbox on PostgreSQL come in later releases.
 """
 
 import importlib
@@ -16,12 +16,16 @@ from tactica.stores._sql._repository_async import async_create_schema
 from tactica.stores._sql._repository_sync import create_schema
 from tactica.stores.postgres._connection import AsyncPostgresConnection, PostgresConnection
 from tactica.stores.postgres._repository import AsyncPostgresRepository, PostgresRepository
+from tactica.stores.postgres._unit_async import AsyncPostgresUnitOfWork
+from tactica.stores.postgres._unit_sync import PostgresUnitOfWork
 
 __all__ = [
     "AsyncPostgresConnection",
     "AsyncPostgresRepository",
+    "AsyncPostgresUnitOfWork",
     "PostgresConnection",
     "PostgresRepository",
+    "PostgresUnitOfWork",
     "async_create_schema",
     "create_schema",
 ]

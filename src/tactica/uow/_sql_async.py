@@ -1,0 +1,70 @@
+"""The SQL unit of work (async colour): every tracked repository in one transaction."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Protocol, TypeVar
+
+from tactica.codec import JsonCodec
+from tactica.stores._sql._protocol_async import AsyncSQLConnection
+from tactica.stores._sql._repository_async import AsyncSQLRepository
+from tactica.uow._unit_async import AsyncUnitOfWork
+
+__all__ = ["AsyncSQLUnitOfWork"]
+
+R = TypeVar("R")
+
+
+class _Closable(AsyncSQLConnection, Protocol):
+    async def close(self) -> None: ...
+
+
+class AsyncSQLUnitOfWork(AsyncUnitOfWork):
+    """A unit of work on one SQL connection: one transaction per commit.
+
+    Make repositories with `repository` in your subclass's ``__init__``; the connection is
+    the unit of work's own and is closed when the unit of work is left.
+    """
+
+    def __init__(self, connection: _Closable, *, codec: JsonCodec | None = None) -> None:
+        """Work through `connection` (its schema must exist: `async_create_schema`)."""
+        super().__init__()
+        self.codec = codec or JsonCodec()
+        self.connection = connection
+
+    def repository(
+        self, aggregate_type: type[R], *, type_name: str | None = None
+    ) -> AsyncSQLRepository[R, Any]:
+        """Return a tracked repository of `aggregate_type` on this unit's connection."""
+        return self.track(
+            AsyncSQLRepository(
+                aggregate_type, self.connection, codec=self.codec, type_name=type_name
+            )
+        )
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back what was not committed, then close the connection."""
+        try:
+            await super().__aexit__(exc_type, exc, traceback)
+        finally:
+            await self.connection.close()
+
+    async def _store(self) -> None:
+        await self.connection.begin()
+        try:
+            writes = [(repository, await repository.write()) for repository in self._repositories]
+            await self.connection.commit()
+        except BaseException:
+            await self.connection.rollback()
+            raise
+        for repository, written in writes:
+            repository.acknowledge(written)
+
+    async def _discard(self) -> None:
+        for repository in self._repositories:
+            await repository.rollback()
