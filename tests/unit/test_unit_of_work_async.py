@@ -73,8 +73,9 @@ def _postgres() -> str:
     return conninfo
 
 
-async def _run_sql(connection: Any, sql: str, *parameters: object) -> None:
-    await connection.execute(sql, parameters)
+async def _run_sql(connection: Any, *statements: str, parameters: tuple[object, ...] = ()) -> None:
+    for statement in statements:
+        await connection.execute(statement, parameters)
     await connection.close()
 
 
@@ -85,11 +86,11 @@ def new_shop(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
         conninfo = _postgres()
         type_name = f"tests.uow.{uuid7()}"
         connection = AsyncPostgresConnection(conninfo)
-        asyncio.run(_run_sql(connection, connection.schema))
+        asyncio.run(_run_sql(connection, *connection.schema))
         yield lambda: PostgresShop(conninfo, type_name)
         cleanup = AsyncPostgresConnection(conninfo)
         delete = "DELETE FROM tactica_aggregates WHERE aggregate_type = ?"
-        asyncio.run(_run_sql(cleanup, delete, type_name))
+        asyncio.run(_run_sql(cleanup, delete, parameters=(type_name,)))
         return
     if request.param == "memory":
         database = InMemoryDatabase()
@@ -260,3 +261,50 @@ def test_a_handler_wanting_a_unit_of_work_needs_a_bus_that_makes_them() -> None:
 
     with pytest.raises(ConfigurationError, match="unit_of_work="):
         AsyncMessageBus(handlers)
+
+
+class PriceChanged(DomainEvent, name="tests.uow.price-changed", integration=True):
+    sku: str
+    price: int
+
+
+async def _outbox_ids(new_shop: Callable[[], Any]) -> set[str]:
+    uow = new_shop()
+    if isinstance(uow, MemoryShop):
+        return {str(message.message_id) for message in uow.database.outbox()}
+    rows = await uow.connection.fetch("SELECT message_id FROM tactica_outbox")
+    await uow.connection.close()
+    return {row[0] for row in rows}
+
+
+@pytest.mark.asyncio
+async def test_integration_events_are_written_to_the_outbox_in_the_same_commit(
+    new_shop: Callable[[], Any],
+) -> None:
+    await _stored(new_shop, "chair")
+    async with new_shop() as uow:
+        product = await uow.products.get("chair")
+        product.restock(1)  # a domain event only: stays inside the service
+        change = PriceChanged(sku="chair", price=99)
+        product.record(change)
+        await uow.commit()
+    stored = await _outbox_ids(new_shop)
+    assert str(change.event_id) in stored
+    restocked = [e for e in uow.collect_events() if isinstance(e, Restocked)]
+    assert str(restocked[0].event_id) not in stored
+
+
+@pytest.mark.asyncio
+async def test_a_failed_commit_writes_no_outbox_message(new_shop: Callable[[], Any]) -> None:
+    await _stored(new_shop, "chair")
+    uow = new_shop()
+    async with uow:
+        stale = await uow.products.get("chair")
+        async with new_shop() as rival:
+            (await rival.products.get("chair")).restock(1)
+            await rival.commit()
+        change = PriceChanged(sku="chair", price=5)
+        stale.record(change)
+        with pytest.raises(ConcurrencyError):
+            await uow.commit()
+    assert str(change.event_id) not in await _outbox_ids(new_shop)

@@ -15,7 +15,14 @@ from typing import Any
 
 from tactica.errors import ConfigurationError
 
-__all__ = ["configure_message_class", "message_aliases", "message_name", "message_version"]
+__all__ = [
+    "configure_message_class",
+    "is_integration",
+    "mark_integration",
+    "message_aliases",
+    "message_name",
+    "message_version",
+]
 
 # Brackets, commas and spaces admit the names pydantic gives parametrised generic models.
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:/\-\[\], ]{0,199}$")
@@ -72,3 +79,18 @@ def message_version(cls: type) -> int:
     """Return the schema version of a message class (1 unless declared)."""
     version: Any = cls.__dict__.get("__message_version__", 1)
     return int(version)
+
+
+def mark_integration(cls: type, integration: object) -> None:
+    """Record whether events of `cls` leave the service through the outbox (None: inherit)."""
+    if integration is None:
+        return
+    if type(integration) is not bool:
+        msg = f"{cls.__qualname__}: integration must be True or False, not {integration!r}"
+        raise ConfigurationError(msg)
+    cls.__message_integration__ = integration  # type: ignore[attr-defined]
+
+
+def is_integration(cls: type) -> bool:
+    """Return whether events of `cls` are written to the outbox when their change commits."""
+    return bool(getattr(cls, "__message_integration__", False))

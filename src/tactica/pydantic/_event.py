@@ -13,7 +13,7 @@ from tactica.domain.context import current_causation_id, current_correlation_id
 from tactica.domain.envelope import checked_occurred_at, new_event_id, utc_now
 from tactica.domain.frozendict import EMPTY
 from tactica.domain.metadata import FROZEN_JSON, freeze_metadata
-from tactica.domain.naming import configure_message_class
+from tactica.domain.naming import configure_message_class, mark_integration
 from tactica.pydantic._base import TacticaModel
 from tactica.pydantic._value_object import refuse_change
 
@@ -29,7 +29,9 @@ class DomainEvent(TacticaModel):
     caused it with no extra code. ``metadata`` is an immutable mapping of JSON values.
 
     The class keywords ``name``, ``aliases`` and ``version`` set its registered name, the
-    old names it still answers to, and its schema version.
+    old names it still answers to, and its schema version; ``integration=True`` sends its
+    events to other services: a unit of work writes them to the outbox in the same
+    transaction as the change that recorded them.
 
     Examples:
         >>> from tactica.pydantic import DomainEvent
@@ -57,11 +59,13 @@ class DomainEvent(TacticaModel):
         name: str | None = None,
         aliases: Iterable[str] = (),
         version: int = 1,
+        integration: bool | None = None,
         **kwargs: Any,
     ) -> None:
         """Record the subclass's registered name and schema version."""
         super().__init_subclass__(**kwargs)
         configure_message_class(cls, name=name, aliases=aliases, version=version)
+        mark_integration(cls, integration)
 
     def _complete(self) -> None:
         fields = vars(self)

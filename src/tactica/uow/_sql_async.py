@@ -6,11 +6,30 @@ from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from tactica.codec import JsonCodec
+from tactica.outbox import OutboxMessage
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
 from tactica.stores._sql._repository_async import AsyncSQLRepository
 from tactica.uow._unit_async import AsyncUnitOfWork
 
 __all__ = ["AsyncSQLUnitOfWork"]
+
+_INSERT_OUTBOX = (
+    "INSERT INTO tactica_outbox (message_id, type_name, schema_version, payload, occurred_at,"
+    " correlation_id, causation_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _outbox_row(message: OutboxMessage) -> tuple[object, ...]:
+    return (
+        str(message.message_id),
+        message.type_name,
+        message.schema_version,
+        message.payload,
+        message.occurred_at.isoformat(),
+        None if message.correlation_id is None else str(message.correlation_id),
+        None if message.causation_id is None else str(message.causation_id),
+    )
+
 
 R = TypeVar("R")
 
@@ -28,8 +47,7 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
 
     def __init__(self, connection: _Closable, *, codec: JsonCodec | None = None) -> None:
         """Work through `connection` (its schema must exist: `async_create_schema`)."""
-        super().__init__()
-        self.codec = codec or JsonCodec()
+        super().__init__(codec=codec)
         self.connection = connection
 
     def repository(
@@ -54,10 +72,12 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
         finally:
             await self.connection.close()
 
-    async def _store(self) -> None:
+    async def _store(self, outbox: list[OutboxMessage]) -> None:
         await self.connection.begin()
         try:
             writes = [(repository, await repository.write()) for repository in self._repositories]
+            for message in outbox:
+                await self.connection.execute(_INSERT_OUTBOX, _outbox_row(message))
             await self.connection.commit()
         except BaseException:
             await self.connection.rollback()

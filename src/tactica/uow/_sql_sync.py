@@ -7,11 +7,30 @@ from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from tactica.codec import JsonCodec
+from tactica.outbox import OutboxMessage
 from tactica.stores._sql._protocol_sync import SQLConnection
 from tactica.stores._sql._repository_sync import SQLRepository
 from tactica.uow._unit_sync import UnitOfWork
 
 __all__ = ["SQLUnitOfWork"]
+
+_INSERT_OUTBOX = (
+    "INSERT INTO tactica_outbox (message_id, type_name, schema_version, payload, occurred_at,"
+    " correlation_id, causation_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _outbox_row(message: OutboxMessage) -> tuple[object, ...]:
+    return (
+        str(message.message_id),
+        message.type_name,
+        message.schema_version,
+        message.payload,
+        message.occurred_at.isoformat(),
+        None if message.correlation_id is None else str(message.correlation_id),
+        None if message.causation_id is None else str(message.causation_id),
+    )
+
 
 R = TypeVar("R")
 
@@ -29,8 +48,7 @@ class SQLUnitOfWork(UnitOfWork):
 
     def __init__(self, connection: _Closable, *, codec: JsonCodec | None = None) -> None:
         """Work through `connection` (its schema must exist: `create_schema`)."""
-        super().__init__()
-        self.codec = codec or JsonCodec()
+        super().__init__(codec=codec)
         self.connection = connection
 
     def repository(
@@ -55,10 +73,12 @@ class SQLUnitOfWork(UnitOfWork):
         finally:
             self.connection.close()
 
-    def _store(self) -> None:
+    def _store(self, outbox: list[OutboxMessage]) -> None:
         self.connection.begin()
         try:
             writes = [(repository, repository.write()) for repository in self._repositories]
+            for message in outbox:
+                self.connection.execute(_INSERT_OUTBOX, _outbox_row(message))
             self.connection.commit()
         except BaseException:
             self.connection.rollback()

@@ -4,7 +4,8 @@ Open it with ``async with``; nothing is stored unless `commit` is called, and le
 block without committing (or with an exception) rolls back. A unit of work is used once:
 entering it while open, or committing twice, is an error. After a successful commit, the
 events recorded by every aggregate its repositories touched are available from
-`collect_events`, in recording order, for the bus to publish.
+`collect_events`, in recording order, for the bus to publish; those of integration event
+classes were written to the outbox in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+from tactica.codec import JsonCodec
 from tactica.errors import UnitOfWorkError
+from tactica.outbox import OutboxMessage, outbox_messages
 from tactica.stores.memory._database import InMemoryDatabase
 from tactica.stores.memory._repository_async import AsyncInMemoryRepository
 
@@ -28,8 +31,9 @@ class AsyncUnitOfWork:
     are attributes made with `track`, so the unit of work knows whose events to collect.
     """
 
-    def __init__(self) -> None:
-        """Start closed, with no repositories."""
+    def __init__(self, *, codec: JsonCodec | None = None) -> None:
+        """Start closed, with no repositories; `codec` encodes outbox payloads."""
+        self.codec = codec or JsonCodec()
         self._repositories: list[Any] = []
         self._state = "new"
         self._events: list[Any] = []
@@ -77,8 +81,9 @@ class AsyncUnitOfWork:
             for aggregate in repository.seen
             for event in getattr(aggregate, "pending_events", ())
         ]
+        outbox = outbox_messages(pending, self.codec)
         try:
-            await self._store()
+            await self._store(outbox)
         except BaseException:
             self._state = "failed"
             raise
@@ -101,7 +106,7 @@ class AsyncUnitOfWork:
         events, self._events = self._events, []
         return events
 
-    async def _store(self) -> None:
+    async def _store(self, outbox: list[OutboxMessage]) -> None:
         raise NotImplementedError
 
     async def _discard(self) -> None:
@@ -133,18 +138,18 @@ class AsyncInMemoryUnitOfWork(AsyncUnitOfWork):
         1
     """
 
-    def __init__(self, database: InMemoryDatabase) -> None:
+    def __init__(self, database: InMemoryDatabase, *, codec: JsonCodec | None = None) -> None:
         """Work on `database`; make repositories with `repository`."""
-        super().__init__()
+        super().__init__(codec=codec)
         self.database = database
 
     def repository(self, aggregate_type: type[R]) -> AsyncInMemoryRepository[R, Any]:
         """Return a tracked repository of `aggregate_type` on this unit's database."""
         return self.track(AsyncInMemoryRepository(aggregate_type, self.database))
 
-    async def _store(self) -> None:
+    async def _store(self, outbox: list[OutboxMessage]) -> None:
         writes = [(repository, repository.changes()) for repository in self._repositories]
-        self.database.apply([change for _, changes in writes for change in changes])
+        self.database.apply([change for _, changes in writes for change in changes], outbox)
         for repository, changes in writes:
             repository.acknowledge(changes)
 

@@ -12,8 +12,8 @@ class AsyncSQLConnection(Protocol):
     """Statements with ``?`` placeholders, and explicit write transactions."""
 
     @property
-    def schema(self) -> str:
-        """The DDL creating tactica's aggregate table in this database's dialect."""
+    def schema(self) -> tuple[str, ...]:
+        """The DDL statements creating tactica's tables in this database's dialect."""
         ...
 
     @property

@@ -22,7 +22,8 @@ TId = TypeVar("TId")
 
 async def async_create_schema(connection: AsyncSQLConnection) -> None:
     """Create tactica's tables if they do not exist yet (safe to run again)."""
-    await connection.execute(connection.schema)
+    for statement in connection.schema:
+        await connection.execute(statement)
 
 
 def _key(aggregate_id: object) -> str:

@@ -23,7 +23,8 @@ TId = TypeVar("TId")
 
 def create_schema(connection: SQLConnection) -> None:
     """Create tactica's tables if they do not exist yet (safe to run again)."""
-    connection.execute(connection.schema)
+    for statement in connection.schema:
+        connection.execute(statement)
 
 
 def _key(aggregate_id: object) -> str:

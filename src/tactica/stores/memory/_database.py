@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError
+from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError, ConcurrencyError
 from tactica.stores._session import conflict
 
 __all__ = ["Change", "ChangeKind", "InMemoryDatabase", "StoredAggregate"]
@@ -49,25 +49,35 @@ class InMemoryDatabase:
     or none, under one lock, exactly like a transaction with ``UPDATE ... WHERE version``.
     """
 
-    __slots__ = ("_lock", "_tables")
+    __slots__ = ("_lock", "_outbox", "_tables")
 
     def __init__(self) -> None:
         """Create an empty database."""
         self._lock = threading.Lock()
         self._tables: dict[str, dict[Any, StoredAggregate]] = {}
+        self._outbox: dict[Any, Any] = {}
 
     def load(self, table: str, aggregate_id: Any) -> StoredAggregate | None:
         """Return the committed aggregate with this id, or ``None``."""
         with self._lock:
             return self._tables.get(table, {}).get(aggregate_id)
 
-    def apply(self, changes: Iterable[Change]) -> None:
-        """Apply all `changes` atomically, or raise `ConcurrencyError` and apply none."""
+    def apply(self, changes: Iterable[Change], outbox: Iterable[Any] = ()) -> None:
+        """Apply all `changes` and store the `outbox` messages atomically, or raise and do none.
+
+        Outbox messages are keyed by ``message_id``; storing one twice is a conflict.
+        """
         changes = list(changes)
+        messages = list(outbox)
         with self._lock:
             for change in changes:
                 stored = self._tables.get(change.table, {}).get(change.aggregate_id)
                 _check(change, stored)
+            ids = [message.message_id for message in messages]
+            if len(set(ids)) != len(ids) or any(key in self._outbox for key in ids):
+                msg = "an outbox message with one of these ids is already stored"
+                raise ConcurrencyError(msg)
+            self._outbox.update(zip(ids, messages, strict=True))
             for change in changes:
                 rows = self._tables.setdefault(change.table, {})
                 if change.kind is ChangeKind.DELETE:
@@ -76,6 +86,11 @@ class InMemoryDatabase:
                     rows[change.aggregate_id] = StoredAggregate(
                         change.expected_version + 1, change.state
                     )
+
+    def outbox(self) -> tuple[Any, ...]:
+        """Return the stored outbox messages, oldest first."""
+        with self._lock:
+            return tuple(self._outbox.values())
 
     def count(self, table: str) -> int:
         """Return how many aggregates `table` holds."""

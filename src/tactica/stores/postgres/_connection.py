@@ -17,7 +17,8 @@ from psycopg.pq import TransactionStatus
 
 __all__ = ["AsyncPostgresConnection", "PostgresConnection"]
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS tactica_aggregates (
     aggregate_type TEXT NOT NULL,
     aggregate_id TEXT NOT NULL,
@@ -25,7 +26,20 @@ CREATE TABLE IF NOT EXISTS tactica_aggregates (
     state BYTEA NOT NULL,
     PRIMARY KEY (aggregate_type, aggregate_id)
 )
-"""
+""",
+    """
+CREATE TABLE IF NOT EXISTS tactica_outbox (
+    message_id TEXT PRIMARY KEY,
+    type_name TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    payload BYTEA NOT NULL,
+    occurred_at TEXT NOT NULL,
+    correlation_id TEXT,
+    causation_id TEXT,
+    stored_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+)
+""",
+)
 
 
 @lru_cache(maxsize=256)

@@ -22,7 +22,8 @@ Row = tuple[Any, ...]
 
 _BUSY_TIMEOUT_S = 60.0
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS tactica_aggregates (
     aggregate_type TEXT NOT NULL,
     aggregate_id TEXT NOT NULL,
@@ -30,7 +31,20 @@ CREATE TABLE IF NOT EXISTS tactica_aggregates (
     state BLOB NOT NULL,
     PRIMARY KEY (aggregate_type, aggregate_id)
 ) WITHOUT ROWID
-"""
+""",
+    """
+CREATE TABLE IF NOT EXISTS tactica_outbox (
+    message_id TEXT PRIMARY KEY,
+    type_name TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    occurred_at TEXT NOT NULL,
+    correlation_id TEXT,
+    causation_id TEXT,
+    stored_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+)
+""",
+)
 
 
 def _open(path: str | Path, busy_timeout: float) -> sqlite3.Connection:
