@@ -7,9 +7,18 @@ a stale write exactly as a database-backed one will.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from examples.allocation.domain import Allocated, Batch, OrderLine, OutOfStock, Product
+from examples.allocation.service import (
+    Allocate,
+    ChangeBatchQuantity,
+    CreateBatch,
+    bootstrap,
+)
 from tactica import (
     ConcurrencyError,
     ImmutableObjectError,
@@ -112,11 +121,58 @@ def show_repository(product: Product) -> None:
     print(f"stored allocations: {', '.join(orders)} (nothing lost, nothing overwritten)")
 
 
+class Trace:
+    """Middleware recording each message once, indented by how it was caused."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.seen: set[object] = set()
+        self.depth = 0
+
+    def __call__(self, message: object, call_next: Callable[[object], object]) -> object:
+        key = getattr(message, "message_id", None) or getattr(message, "event_id", None)
+        if key not in self.seen:
+            self.seen.add(key)
+            fields = {
+                name: value
+                for name, value in vars(message).items()
+                if name in {"order_id", "ref", "qty", "batch_ref"}
+            }
+            self.lines.append("  " * self.depth + f"{type(message).__name__} {fields}")
+        self.depth += 1
+        try:
+            return call_next(message)
+        finally:
+            self.depth -= 1
+
+
+def show_service() -> None:
+    heading("Level 2: commands on a bus, a SQLite unit of work, events and a view")
+    with tempfile.TemporaryDirectory() as directory:
+        trace = Trace()
+        bus, view = bootstrap(Path(directory) / "allocation.db", middleware=[trace])
+        bus.dispatch(CreateBatch(ref="ship-1", sku="LAMP", qty=10, eta=date(2031, 1, 1)))
+        bus.dispatch(CreateBatch(ref="warehouse-1", sku="LAMP", qty=5))
+        print("created batches warehouse-1 (5 lamps) and ship-1 (10 lamps, arriving later)")
+        first = Allocate(order_id="order-a", sku="LAMP", qty=3)
+        print(f"Allocate order-a (3 lamps) -> {bus.dispatch(first)}")
+        second = Allocate(order_id="order-b", sku="LAMP", qty=2)
+        print(f"Allocate order-b (2 lamps) -> {bus.dispatch(second)}")
+        print(f"view: {view.batch_of}")
+        print("ChangeBatchQuantity warehouse-1 to 3 lamps: order-b no longer fits, so")
+        trace.lines.clear()
+        bus.dispatch(ChangeBatchQuantity(ref="warehouse-1", sku="LAMP", qty=3))
+        for line in trace.lines:
+            print(f"  {line}")
+        print(f"view: {view.batch_of}")
+
+
 def main() -> None:
     line = show_value_objects()
     product, events = show_aggregate(line)
     show_codec(events)
     show_repository(product)
+    show_service()
 
 
 if __name__ == "__main__":

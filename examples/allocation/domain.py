@@ -1,4 +1,4 @@
-"""The allocation domain at level 1: value objects, one aggregate, its events."""
+"""The allocation domain: value objects, one aggregate, its events."""
 
 from __future__ import annotations
 
@@ -26,6 +26,12 @@ class Allocated(DomainEvent, name="allocation.allocated"):
     sku: str
     qty: int
     batch_ref: str
+
+
+class Deallocated(DomainEvent, name="allocation.deallocated"):
+    order_id: str
+    sku: str
+    qty: int
 
 
 class Batch(Entity[str]):
@@ -67,3 +73,15 @@ class Product(AggregateRoot[str]):
             Allocated(order_id=line.order_id, sku=line.sku, qty=line.qty, batch_ref=batch.id)
         )
         return batch.id
+
+    def add_batch(self, batch: Batch) -> None:
+        """Take in a new batch of this product's stock."""
+        self.batches.append(batch)
+
+    def change_batch_quantity(self, ref: str, quantity: int) -> None:
+        """Correct a batch's size; lines it can no longer hold are given up, newest first."""
+        batch = next(batch for batch in self.batches if batch.id == ref)
+        batch.purchased_quantity = quantity
+        while batch.available_quantity < 0:
+            line = batch.allocations.pop()
+            self.record(Deallocated(order_id=line.order_id, sku=line.sku, qty=line.qty))

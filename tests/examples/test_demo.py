@@ -30,4 +30,7 @@ def test_the_demo_runs_and_shows_every_level_one_behaviour() -> None:
     assert "equal to the original: True" in out
     assert "Bob's commit from the stale copy is refused" in out
     assert "stored allocations: order-1, order-2, order-4" in out
+    assert "Allocate order-a (3 lamps) -> warehouse-1" in out
+    assert "      Allocate {'order_id': 'order-b', 'qty': 2}" in out, "the follow-up command"
+    assert "view: {'order-a': 'warehouse-1', 'order-b': 'ship-1'}" in out
     assert result.stderr == ""
