@@ -7,12 +7,13 @@ inside one transaction per commit, so a stale write stores nothing.
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from tactica.codec import JsonCodec
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError
 from tactica.stores._session import PendingWrite, SessionTracker, WriteKind, conflict
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
+from tactica.stores._tracked_async import AsyncTrackedRepository
 
 __all__ = ["AsyncSQLRepository", "async_create_schema"]
 
@@ -30,7 +31,7 @@ def _key(aggregate_id: object) -> str:
     return str(aggregate_id)
 
 
-class AsyncSQLRepository(Generic[TAggregate, TId]):
+class AsyncSQLRepository(AsyncTrackedRepository[TAggregate, TId]):
     """Stores aggregates as JSON rows in a SQL database; one instance is one session of work.
 
     It behaves exactly like the in-memory repository (both pass the same contract): an
@@ -52,45 +53,6 @@ class AsyncSQLRepository(Generic[TAggregate, TId]):
         self.codec = codec or JsonCodec()
         self.type_name = type_name or f"{aggregate_type.__module__}:{aggregate_type.__qualname__}"
         self.tracker: SessionTracker[TAggregate] = SessionTracker(self.codec.encode)
-
-    @property
-    def seen(self) -> tuple[TAggregate, ...]:
-        """The aggregates this repository tracks, for collecting their recorded events."""
-        return self.tracker.seen
-
-    async def add(self, aggregate: TAggregate) -> None:
-        """Track a new aggregate; it is inserted on `commit`."""
-        self.tracker.add(aggregate)
-
-    async def get(self, aggregate_id: TId) -> TAggregate:
-        """Return the aggregate with this id; raise `AggregateNotFoundError` if there is none."""
-        found = await self.find(aggregate_id)
-        if found is None:
-            raise AggregateNotFoundError(self.aggregate_type.__qualname__, aggregate_id)
-        return found
-
-    async def find(self, aggregate_id: TId) -> TAggregate | None:
-        """Return the aggregate with this id, or ``None`` if there is none."""
-        if self.tracker.is_deleted(aggregate_id):
-            return None
-        tracked = self.tracker.identity_map.get(aggregate_id)
-        if tracked is not None:
-            return tracked
-        rows = await self.connection.fetch(
-            "SELECT version, state FROM tactica_aggregates "
-            "WHERE aggregate_type = ? AND aggregate_id = ?",
-            (self.type_name, _key(aggregate_id)),
-        )
-        if not rows:
-            return None
-        version, state = rows[0]
-        aggregate: TAggregate = self.codec.decode(state, self.aggregate_type)
-        self.tracker.loaded(aggregate_id, aggregate, version)
-        return aggregate
-
-    async def delete(self, aggregate: TAggregate) -> None:
-        """Mark the aggregate for deletion on `commit` (version-checked like an update)."""
-        self.tracker.delete(aggregate)
 
     async def commit(self) -> None:
         """Store every change in one transaction; on conflict raise and store nothing."""
@@ -118,9 +80,17 @@ class AsyncSQLRepository(Generic[TAggregate, TId]):
         """Take note that `writes` were committed."""
         self.tracker.acknowledge((write.aggregate_id, write.expected_version) for write in writes)
 
-    async def rollback(self) -> None:
-        """Forget every uncommitted change and stop tracking; load again to go on."""
-        self.tracker.clear()
+    async def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
+        rows = await self.connection.fetch(
+            "SELECT version, state FROM tactica_aggregates "
+            "WHERE aggregate_type = ? AND aggregate_id = ?",
+            (self.type_name, _key(aggregate_id)),
+        )
+        if not rows:
+            return None
+        version, state = rows[0]
+        aggregate: TAggregate = self.codec.decode(state, self.aggregate_type)
+        return aggregate, version
 
     async def _write_one(self, write: PendingWrite[TAggregate]) -> None:
         key = (self.type_name, _key(write.aggregate_id))

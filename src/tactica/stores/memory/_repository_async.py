@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, TypeVar
 
-from tactica.errors import AggregateNotFoundError
 from tactica.stores._session import SessionTracker, WriteKind
+from tactica.stores._tracked_async import AsyncTrackedRepository
 from tactica.stores.memory._database import Change, ChangeKind, InMemoryDatabase
 from tactica.stores.memory._state import detached_copy, structure
 
@@ -15,7 +15,7 @@ TAggregate = TypeVar("TAggregate")
 TId = TypeVar("TId")
 
 
-class AsyncInMemoryRepository(Generic[TAggregate, TId]):
+class AsyncInMemoryRepository(AsyncTrackedRepository[TAggregate, TId]):
     """A repository that keeps aggregates in an `InMemoryDatabase`, for tests and prototypes.
 
     It behaves like a database-backed repository in every way a domain can observe: it
@@ -53,44 +53,6 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
         self._table = f"{aggregate_type.__module__}:{aggregate_type.__qualname__}"
         self.tracker: SessionTracker[TAggregate] = SessionTracker(structure)
 
-    @property
-    def seen(self) -> tuple[TAggregate, ...]:
-        """The aggregates this repository tracks, for collecting their recorded events.
-
-        Handed out, added, or deleted and not yet committed (their events still count).
-        Tracking survives `commit` and ends with `rollback`.
-        """
-        return self.tracker.seen
-
-    async def add(self, aggregate: TAggregate) -> None:
-        """Track a new aggregate; it is inserted on `commit`."""
-        self.tracker.add(aggregate)
-
-    async def get(self, aggregate_id: TId) -> TAggregate:
-        """Return the aggregate with this id; raise `AggregateNotFoundError` if there is none."""
-        found = await self.find(aggregate_id)
-        if found is None:
-            raise AggregateNotFoundError(self.aggregate_type.__qualname__, aggregate_id)
-        return found
-
-    async def find(self, aggregate_id: TId) -> TAggregate | None:
-        """Return the aggregate with this id, or ``None`` if there is none."""
-        if self.tracker.is_deleted(aggregate_id):
-            return None
-        tracked = self.tracker.identity_map.get(aggregate_id)
-        if tracked is not None:
-            return tracked
-        stored = self.database.load(self._table, aggregate_id)
-        if stored is None:
-            return None
-        aggregate: TAggregate = detached_copy(stored.state)
-        self.tracker.loaded(aggregate_id, aggregate, stored.version)
-        return aggregate
-
-    async def delete(self, aggregate: TAggregate) -> None:
-        """Mark the aggregate for deletion on `commit` (version-checked like an update)."""
-        self.tracker.delete(aggregate)
-
     def changes(self) -> list[Change]:
         """Return the writes a commit would make, without making them."""
         return [
@@ -125,9 +87,12 @@ class AsyncInMemoryRepository(Generic[TAggregate, TId]):
             (change.aggregate_id, change.expected_version) for change in writes
         )
 
-    async def rollback(self) -> None:
-        """Forget every uncommitted change and stop tracking; load again to go on."""
-        self.tracker.clear()
+    async def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
+        stored = self.database.load(self._table, aggregate_id)
+        if stored is None:
+            return None
+        aggregate: TAggregate = detached_copy(stored.state)
+        return aggregate, stored.version
 
 
 _KINDS = {

@@ -1,0 +1,71 @@
+# Generated from _tracked_async.py by tools/unasync.py; do not edit. Run `make codegen`.
+"""The part of every repository (sync colour) that does not depend on where it stores.
+
+Backends subclass `TrackedRepository` and say how to load one aggregate; tracking,
+identity map, `get`/`find` semantics and deletion marks are the same for all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from tactica.errors import AggregateNotFoundError
+from tactica.stores._session import SessionTracker
+
+__all__ = ["TrackedRepository"]
+
+TAggregate = TypeVar("TAggregate")
+TId = TypeVar("TId")
+
+
+class TrackedRepository(Generic[TAggregate, TId]):
+    """A repository session: what was handed out, added or deleted, and what changed."""
+
+    aggregate_type: type[TAggregate]
+    tracker: SessionTracker[TAggregate]
+
+    @property
+    def seen(self) -> tuple[TAggregate, ...]:
+        """The aggregates this repository tracks, for collecting their recorded events.
+
+        Handed out, added, or deleted and not yet committed (their events still count).
+        Tracking survives `commit` and ends with `rollback`.
+        """
+        return self.tracker.seen
+
+    def add(self, aggregate: TAggregate) -> None:
+        """Track a new aggregate; it is inserted on `commit`."""
+        self.tracker.add(aggregate)
+
+    def get(self, aggregate_id: TId) -> TAggregate:
+        """Return the aggregate with this id; raise `AggregateNotFoundError` if there is none."""
+        found = self.find(aggregate_id)
+        if found is None:
+            raise AggregateNotFoundError(self.aggregate_type.__qualname__, aggregate_id)
+        return found
+
+    def find(self, aggregate_id: TId) -> TAggregate | None:
+        """Return the aggregate with this id, or ``None`` if there is none."""
+        if self.tracker.is_deleted(aggregate_id):
+            return None
+        tracked = self.tracker.identity_map.get(aggregate_id)
+        if tracked is not None:
+            return tracked
+        loaded = self._load(aggregate_id)
+        if loaded is None:
+            return None
+        aggregate, version = loaded
+        self.tracker.loaded(aggregate_id, aggregate, version)
+        return aggregate
+
+    def delete(self, aggregate: TAggregate) -> None:
+        """Mark the aggregate for deletion on `commit` (version-checked like an update)."""
+        self.tracker.delete(aggregate)
+
+    def rollback(self) -> None:
+        """Forget every uncommitted change and stop tracking; load again to go on."""
+        self.tracker.clear()
+
+    def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
+        """Read one stored aggregate and its version, detached from storage; None if absent."""
+        raise NotImplementedError
