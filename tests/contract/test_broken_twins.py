@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from tactica import InMemoryDatabase, InMemoryRepository
-from tactica.stores._session import SessionTracker
+from tactica.stores._session import SessionTracker, WriteKind
 from tactica.stores.memory import _repository_sync
-from tactica.stores.memory._database import Change, ChangeKind, StoredAggregate, _check
+from tactica.stores.memory._database import Change, StoredAggregate, _check
 from tactica.stores.memory._state import structure
 from tactica.testing import RepositoryContract
 
@@ -27,7 +27,7 @@ class DatabaseWithoutVersionChecks(InMemoryDatabase):
     def apply(self, changes: Iterable[Change]) -> None:
         for change in changes:
             rows = self._tables.setdefault(change.table, {})
-            if change.kind is ChangeKind.DELETE:
+            if change.kind is WriteKind.DELETE:
                 rows.pop(change.aggregate_id, None)
             else:
                 stored = rows.get(change.aggregate_id)
@@ -38,7 +38,7 @@ class DatabaseWithoutVersionChecks(InMemoryDatabase):
 def _apply_one(database: InMemoryDatabase, change: Change) -> None:
     rows = database._tables.setdefault(change.table, {})
     _check(change, rows.get(change.aggregate_id))
-    if change.kind is ChangeKind.DELETE:
+    if change.kind is WriteKind.DELETE:
         rows.pop(change.aggregate_id, None)
     else:
         rows[change.aggregate_id] = StoredAggregate(change.expected_version + 1, change.state)
@@ -64,7 +64,7 @@ class UnlockedDatabase(InMemoryDatabase):
         time.sleep(0.005)  # the window a real database closes with a transaction
         for change in changes:
             rows = self._tables.setdefault(change.table, {})
-            if change.kind is ChangeKind.DELETE:
+            if change.kind is WriteKind.DELETE:
                 rows.pop(change.aggregate_id, None)
             else:
                 rows[change.aggregate_id] = StoredAggregate(

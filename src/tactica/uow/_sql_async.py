@@ -84,7 +84,3 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
             raise
         for repository, written in writes:
             repository.acknowledge(written)
-
-    async def _discard(self) -> None:
-        for repository in self._repositories:
-            await repository.rollback()

@@ -85,7 +85,3 @@ class SQLUnitOfWork(UnitOfWork):
             raise
         for repository, written in writes:
             repository.acknowledge(written)
-
-    def _discard(self) -> None:
-        for repository in self._repositories:
-            repository.rollback()

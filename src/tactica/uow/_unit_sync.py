@@ -28,8 +28,9 @@ R = TypeVar("R")
 class UnitOfWork:
     """The base of units of work: the open/commit/rollback rules, and event collection.
 
-    Subclasses store the changes in `_store` and discard them in `_discard`; repositories
-    are attributes made with `track`, so the unit of work knows whose events to collect.
+    Subclasses store the changes in `_store`; a rollback makes every tracked repository
+    forget its changes. Repositories are attributes made with `track`, so the unit of work
+    knows whose events to collect.
     """
 
     def __init__(self, *, codec: JsonCodec | None = None) -> None:
@@ -100,7 +101,8 @@ class UnitOfWork:
         """Discard every uncommitted change; tracked aggregates keep their pending events."""
         if self._state == "open":
             self._state = "rolled back"
-        self._discard()
+        for repository in self._repositories:
+            repository.rollback()
 
     def collect_events(self) -> list[Any]:
         """Return (and forget) the events of the committed changes, in recording order."""
@@ -108,9 +110,6 @@ class UnitOfWork:
         return events
 
     def _store(self, outbox: list[OutboxMessage]) -> None:
-        raise NotImplementedError
-
-    def _discard(self) -> None:
         raise NotImplementedError
 
 
@@ -152,7 +151,3 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.database.apply([change for _, changes in writes for change in changes], outbox)
         for repository, changes in writes:
             repository.acknowledge(changes)
-
-    def _discard(self) -> None:
-        for repository in self._repositories:
-            repository.rollback()

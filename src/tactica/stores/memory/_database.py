@@ -5,21 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError, ConcurrencyError
-from tactica.stores._session import conflict
+from tactica.stores._session import WriteKind, conflict
 
-__all__ = ["Change", "ChangeKind", "InMemoryDatabase", "StoredAggregate"]
-
-
-class ChangeKind(Enum):
-    """What a change does to a stored aggregate."""
-
-    INSERT = "insert"
-    UPDATE = "update"
-    DELETE = "delete"
+__all__ = ["Change", "InMemoryDatabase", "StoredAggregate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +25,7 @@ class StoredAggregate:
 class Change:
     """One write of a commit, checked against the stored version before anything applies."""
 
-    kind: ChangeKind
+    kind: WriteKind
     table: str
     aggregate_id: Any
     expected_version: int
@@ -80,7 +71,7 @@ class InMemoryDatabase:
             self._outbox.update(zip(ids, messages, strict=True))
             for change in changes:
                 rows = self._tables.setdefault(change.table, {})
-                if change.kind is ChangeKind.DELETE:
+                if change.kind is WriteKind.DELETE:
                     del rows[change.aggregate_id]
                 else:
                     rows[change.aggregate_id] = StoredAggregate(
@@ -101,11 +92,11 @@ class InMemoryDatabase:
 def _check(change: Change, stored: StoredAggregate | None) -> None:
     # Tables are named "module:QualName"; errors name the type as users wrote it.
     type_name = change.table.rsplit(":", 1)[-1]
-    if change.kind is ChangeKind.INSERT:
+    if change.kind is WriteKind.INSERT:
         if stored is not None:
             raise AggregateAlreadyExistsError(type_name, change.aggregate_id)
         return
-    if stored is None and change.kind is ChangeKind.DELETE and change.expected_version == 0:
+    if stored is None and change.kind is WriteKind.DELETE and change.expected_version == 0:
         raise AggregateNotFoundError(type_name, change.aggregate_id)
     if stored is None or stored.version != change.expected_version:
         raise conflict(

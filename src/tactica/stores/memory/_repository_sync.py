@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from tactica.stores._session import SessionTracker, WriteKind
 from tactica.stores._tracked_sync import TrackedRepository
-from tactica.stores.memory._database import Change, ChangeKind, InMemoryDatabase
+from tactica.stores.memory._database import Change, InMemoryDatabase
 from tactica.stores.memory._state import detached_copy, structure
 
 __all__ = ["InMemoryRepository"]
@@ -57,7 +57,7 @@ class InMemoryRepository(TrackedRepository[TAggregate, TId]):
         """Return the writes a commit would make, without making them."""
         return [
             Change(
-                _KINDS[write.kind],
+                write.kind,
                 self._table,
                 write.aggregate_id,
                 write.expected_version,
@@ -93,10 +93,3 @@ class InMemoryRepository(TrackedRepository[TAggregate, TId]):
             return None
         aggregate: TAggregate = detached_copy(stored.state)
         return aggregate, stored.version
-
-
-_KINDS = {
-    WriteKind.INSERT: ChangeKind.INSERT,
-    WriteKind.UPDATE: ChangeKind.UPDATE,
-    WriteKind.DELETE: ChangeKind.DELETE,
-}
