@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from typing import Any
-
-import pytest
 
 from tactica import uuid7
 from tactica.stores.postgres import (
@@ -19,7 +16,7 @@ from tactica.stores.postgres import (
     AsyncPostgresRepository,
     async_create_schema,
 )
-from tactica.testing import AsyncRepositoryContract
+from tactica.testing import AsyncRepositoryContract, require_service
 from tactica.testing.pydantic import Account as PydanticAccount
 from tactica.testing.pydantic import Card as PydanticCard
 
@@ -28,18 +25,9 @@ CONNINFO = os.environ.get(
 )
 
 
-def require_postgres() -> None:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-    except OSError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable: {error}")
-        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432: {error}")
-
-
 class TestAsyncPostgresRepository(AsyncRepositoryContract):
     def setup_method(self) -> None:
-        require_postgres()
+        require_service("PostgreSQL", "127.0.0.1", 5432)
         self.connections: list[AsyncPostgresConnection] = []
         # Each test keys its rows by its own type name, so tests never see each other's.
         self.type_name = f"tests.contract.{uuid7()}"

@@ -8,7 +8,6 @@ the same counts.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from tactica import ConcurrencyError, uuid7
 from tactica.stores._session import PendingWrite, WriteKind
 from tactica.stores._sql._repository_sync import SQLRepository, create_schema
 from tactica.stores.sqlite import SQLiteConnection
-from tactica.testing import Account, AccountId
+from tactica.testing import Account, AccountId, require_service
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
@@ -42,12 +41,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
         path = tmp_path / "g1.db"
         yield Backend(lambda: SQLiteConnection(path), type_name)
         return
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-    except OSError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable: {error}")
-        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432: {error}")
+    require_service("PostgreSQL", "127.0.0.1", 5432)
     from tactica.stores.postgres import PostgresConnection
 
     yield Backend(lambda: PostgresConnection(POSTGRES), type_name)

@@ -177,7 +177,12 @@ def test_the_import_probe_itself_can_see_a_loaded_optional_package() -> None:
 
 
 @pytest.mark.parametrize(
-    ("module", "extra"), [("tactica.pydantic", "pydantic"), ("tactica.testing", "pytest")]
+    ("module", "extra"),
+    [
+        ("tactica.pydantic", "pydantic"),
+        ("tactica.testing", "pytest"),
+        ("tactica.stores.postgres", "psycopg"),
+    ],
 )
 def test_a_missing_extra_names_the_pip_command_that_installs_it(module: str, extra: str) -> None:
     result = _run(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from tactica.dataclasses import AggregateRoot, Command, DomainEvent
 from tactica.errors import EventHandlerError, UnitOfWorkError
 from tactica.stores.postgres import PostgresConnection, PostgresUnitOfWork
 from tactica.stores.sqlite import SQLiteConnection, create_schema
+from tactica.testing import require_service
 from tactica.uow import InMemoryUnitOfWork, SQLiteUnitOfWork
 
 
@@ -65,12 +65,7 @@ def _postgres() -> str:
     conninfo = os.environ.get(
         "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
     )
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-    except OSError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable: {error}")
-        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432: {error}")
+    require_service("PostgreSQL", "127.0.0.1", 5432)
     return conninfo
 
 

@@ -5,14 +5,9 @@ The same names with the same behaviour as `tactica.dataclasses`: subclass `Value
 that, pydantic validates field types on construction and serializes with its own encoder.
 """
 
-import importlib
+from tactica._extras import require_extra as _require_extra
 
-try:  # probe the extra before anything else, so the error names it
-    importlib.import_module("pydantic")
-except ImportError as error:  # pragma: no cover - exercised by the extras test in a subprocess
-    from tactica.errors import MissingExtraError
-
-    raise MissingExtraError("tactica.pydantic", "pydantic") from error
+_require_extra("pydantic", feature="tactica.pydantic", extra="pydantic")
 
 from tactica.domain.specification import Specification
 from tactica.pydantic._entity import AggregateRoot, Entity

@@ -5,18 +5,14 @@ implement the hooks for your backend; the in-memory backend passes every contrac
 a fake you can trust in your own tests.
 """
 
-import importlib
+from tactica._extras import require_extra as _require_extra
 
-try:  # probe the extra before anything else, so the error names it
-    importlib.import_module("pytest")
-except ImportError as error:  # pragma: no cover - exercised by the extras test in a subprocess
-    from tactica.errors import MissingExtraError
-
-    raise MissingExtraError("tactica.testing", "testing") from error
+_require_extra("pytest", feature="tactica.testing", extra="testing")
 
 from tactica.testing._repository_async import AsyncRepositoryContract
 from tactica.testing._repository_sync import RepositoryContract
 from tactica.testing._sample import Account, AccountId, Card, Deposited
+from tactica.testing._services import require_service
 
 __all__ = [
     "Account",
@@ -25,4 +21,5 @@ __all__ = [
     "Card",
     "Deposited",
     "RepositoryContract",
+    "require_service",
 ]

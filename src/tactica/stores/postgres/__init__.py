@@ -3,14 +3,9 @@
 The event store and the outbox on PostgreSQL come in later releases.
 """
 
-import importlib
+from tactica._extras import require_extra as _require_extra
 
-try:  # probe the extra before anything else, so the error names it
-    importlib.import_module("psycopg")
-except ImportError as error:  # pragma: no cover - exercised by the extras test in a subprocess
-    from tactica.errors import MissingExtraError
-
-    raise MissingExtraError("tactica.stores.postgres", "postgres") from error
+_require_extra("psycopg", feature="tactica.stores.postgres", extra="postgres")
 
 from tactica.stores._sql._repository_async import async_create_schema
 from tactica.stores._sql._repository_sync import create_schema
