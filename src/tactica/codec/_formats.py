@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Callable
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import Any, NoReturn, Protocol
 
 import msgspec
 
@@ -28,8 +28,6 @@ __all__ = [
     "format_for",
     "raise_translated",
 ]
-
-T = TypeVar("T")
 
 Buffer = bytes | bytearray | memoryview | str
 

@@ -134,6 +134,7 @@ class AsyncMessageBus:
     """
 
     __slots__ = (
+        "_bound_events",
         "_event_calls",
         "_event_failures",
         "_handlers",
@@ -171,9 +172,10 @@ class AsyncMessageBus:
         self._request_calls = {
             handler.message_type: self._bind(handler) for handler in handlers.requests
         }
+        # Bound now, so wiring mistakes fail at start-up; routed per event type on first use.
+        # Like the command handlers, this is the registry as it was when the bus was built.
+        self._bound_events = {handler: self._bind(handler) for handler in handlers.events}
         self._event_calls: dict[type, tuple[_Bound, ...]] = {}
-        for handler in handlers.events:
-            self._bind(handler)  # fail at start-up, not at the first event
         self._middleware = tuple(middleware)
         self._event_failures = event_failures
         self.isolated_failures = 0
@@ -194,7 +196,9 @@ class AsyncMessageBus:
         calls = self._event_calls.get(type(event))
         if calls is None:
             calls = self._event_calls[type(event)] = tuple(
-                self._bind(handler) for handler in self._handlers.handlers_for_event(type(event))
+                bound
+                for handler, bound in self._bound_events.items()
+                if handler.accepts(type(event))
             )
         for call in calls:
             try:

@@ -28,6 +28,12 @@ class Handler:
     function: Callable[..., Any]
     subclasses: bool = False
 
+    def accepts(self, event_type: type) -> bool:
+        """Return whether events of `event_type` go to this (event) handler."""
+        return self.message_type is event_type or (
+            self.subclasses and issubclass(event_type, self.message_type)
+        )
+
     @property
     def name(self) -> str:
         """The handler's qualified name, for errors and logs."""
@@ -188,12 +194,7 @@ class Handlers:
 
     def handlers_for_event(self, event_type: type) -> tuple[Handler, ...]:
         """Return the handlers an event of `event_type` goes to, in registration order."""
-        return tuple(
-            handler
-            for handler in self._events
-            if handler.message_type is event_type
-            or (handler.subclasses and issubclass(event_type, handler.message_type))
-        )
+        return tuple(handler for handler in self._events if handler.accepts(event_type))
 
     @property
     def requests(self) -> tuple[Handler, ...]:
