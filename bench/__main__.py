@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
+from itertools import chain
 from typing import NamedTuple
 
 from bench import _report
 from bench._timing import Paired, compare, measure
-from bench.dispatch import dispatch_cases
-from bench.micro import Case, cases
+from bench.dispatch import dispatch_cases, peer_cases
+from bench.event_store import event_store_cases
+from bench.micro import Case, Skipped, cases
+from bench.uow import uow_cases
 
 
 class _Mode(NamedTuple):
@@ -55,10 +59,31 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(_report.column_titles(), flush=True)
     results: list[tuple[Case, Paired]] = []
-    for case in (*cases(), *dispatch_cases()):
-        result = compare(case.subject, case.baseline, repeats=repeats, target_ns=target_ns)
-        results.append((case, result))
-        print(_report.row(case, result), flush=True)
+    # Cases are made one at a time, just before they are timed; `resources` holds what they
+    # set up (an event loop, temporary databases, connections) until the table is done.
+    with ExitStack() as resources:
+        every_case = chain(
+            cases(),
+            dispatch_cases(),
+            peer_cases(resources),
+            uow_cases(resources),
+            event_store_cases(resources, quick=args.quick),
+        )
+        for case in every_case:
+            if isinstance(case, Skipped):
+                print(_report.skipped(case), flush=True)
+                continue
+            batches = min(repeats, case.max_repeats or repeats)
+            result = compare(
+                case.subject,
+                case.baseline,
+                repeats=batches,
+                target_ns=round(target_ns * case.batch_scale),
+                batch=case.batch,
+            )
+            results.append((case, result))
+            shown = batches if batches != repeats else None
+            print(_report.row(case, result, batches=shown), flush=True)
     print()
     print(_report.summary(results))
     return 0

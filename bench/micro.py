@@ -19,10 +19,11 @@ import msgspec
 from pydantic import BaseModel, ConfigDict, Field
 
 import tactica
+from bench._timing import Batch, sync_batch
 from tactica import dataclasses as flavour_dc
 from tactica import pydantic as flavour_pd
 
-__all__ = ["FLAVOUR_GOAL", "Case", "cases"]
+__all__ = ["FLAVOUR_GOAL", "Case", "Skipped", "cases"]
 
 # From the issue: a flavour may cost at most this multiple of the raw library it wraps.
 FLAVOUR_GOAL = 1.3
@@ -98,12 +99,41 @@ class Case:
     """One row of the table: a tactica operation and the baseline it is compared with."""
 
     name: str
-    subject: Callable[[], object]
+    subject: Callable[[], Any]
     baseline_label: str
-    baseline: Callable[[], object]
+    baseline: Callable[[], Any]
     goal: float | None
     # A second, stricter baseline shown for context; goals never apply to it.
     reference: bool = False
+    # How both sides are driven: plain calls, or awaits on one event loop (`AsyncBatch`).
+    batch: Batch = sync_batch
+    # What one call is, when a rate says more than a time: "commit" adds commits/s.
+    unit: str | None = None
+    # Batch length as a multiple of the mode's: rows of milliseconds per call (a commit and
+    # its fsync) get too few calls in a normal batch for one slow call not to swing it.
+    batch_scale: float = 1.0
+    # How many `unit`s one call handles (an append of 10 events, a load of 1,000), so the
+    # rate in the note counts events rather than calls.
+    per_call: int = 1
+    # At most this many batches, for rows whose single call takes most of a second (a
+    # catch-up read of 100k events); the note then says how many were timed.
+    max_repeats: int | None = None
+    # A goal stated as a time rather than a ratio: at most this many ns per call of the
+    # subject (DESIGN.md: a 10,000-event load from a snapshot in 10 ms). The goal column
+    # and the verdict then judge the subject's time, whatever the baseline does.
+    budget_ns: float | None = None
+    # What one call is, when its time says more than a rate: "load" puts both sides' ms per
+    # load in the note.
+    call: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A row that could not be timed here, and why (a service that is not running)."""
+
+    name: str
+    baseline_label: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,21 @@
-"""`make demo`: the reference application at level 1, printed step by step.
+"""`make demo`: the reference application, printed step by step.
 
-Value objects, an aggregate that enforces its invariant, the events it records (with their
-ids, correlation and causation), the JSON codec, and an in-memory repository that refuses
-a stale write exactly as a database-backed one will.
+Level 1: value objects, an aggregate that enforces its invariant, the events it records
+(with their ids, correlation and causation), the JSON codec, and an in-memory repository
+that refuses a stale write exactly as a database-backed one will. Level 2: the service on a
+message bus with a SQLite unit of work. Level 4: an event-sourced stock ledger in a SQLite
+event store, replayed, read as of an earlier version, raced, snapshotted and upcast.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from examples.allocation import stock_ledger
 from examples.allocation.domain import Allocated, Batch, OrderLine, OutOfStock, Product
 from examples.allocation.service import (
     Allocate,
@@ -19,16 +23,34 @@ from examples.allocation.service import (
     CreateBatch,
     bootstrap,
 )
+from examples.allocation.stock_ledger import (
+    SNAPSHOT_EVERY,
+    LedgerWork,
+    ReceiveStock,
+    ReleaseStock,
+    ReserveStock,
+    StockLedger,
+    WriteOffStock,
+    bootstrap_ledger,
+    create_tables,
+)
 from tactica import (
     ConcurrencyError,
     ImmutableObjectError,
     InMemoryDatabase,
     InMemoryRepository,
     JsonCodec,
+    MessageBus,
     TypeRegistry,
     message_context,
     uuid7,
 )
+from tactica.codec import decode_stored
+from tactica.dataclasses import Command
+from tactica.errors import WrongExpectedVersionError
+from tactica.eventsourcing import EventSourcedRepository
+from tactica.ports import NO_STREAM, NewEvent, RecordedEvent
+from tactica.stores.sqlite import SQLiteEventStore
 
 
 def heading(title: str) -> None:
@@ -42,7 +64,7 @@ def show_value_objects() -> OrderLine:
     twin = OrderLine(order_id="order-1", sku="RED-CHAIR", qty=2)
     print(f"equal to an identical line: {line == twin}")
     try:
-        line.qty = 5  # type: ignore[misc]
+        line.qty = 5  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue]
     except ImmutableObjectError as error:
         print(f"changing it is refused: {error}")
     try:
@@ -167,12 +189,158 @@ def show_service() -> None:
         print(f"view: {view.batch_of}")
 
 
+class CountingEventStore(SQLiteEventStore):
+    """The ledger's SQLite event store, counting the events its stream reads hand back."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.events_read = 0
+
+    def read(
+        self,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        backwards: bool = False,
+        limit: int | None = None,
+    ) -> list[RecordedEvent]:
+        events = super().read(
+            stream_id,
+            from_version=from_version,
+            to_version=to_version,
+            backwards=backwards,
+            limit=limit,
+        )
+        self.events_read += len(events)
+        return events
+
+
+def store_previous_release_history(store: SQLiteEventStore) -> str:
+    """Append DESK's first event as the previous release wrote it: schema version 1."""
+    event_id = uuid7()
+    occurred_at = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
+    document = {"sku": "DESK", "units": 12}
+    identity = {"event_id": str(event_id), "occurred_at": "2025-11-03T09:00:00Z"}
+    payload = json.dumps({**identity, **document}, separators=(",", ":")).encode()
+    old = NewEvent("allocation.stock-received", payload, event_id, occurred_at, schema_version=1)
+    store.append("StockLedger-DESK", [old], NO_STREAM)
+    return json.dumps(document, separators=(",", ":"))
+
+
+def where(event: RecordedEvent) -> str:
+    return f"@{event.position} {event.stream_id} v{event.stream_version} {event.type_name}"
+
+
+def describe(ledger: StockLedger) -> str:
+    orders = ", ".join(reservation.order_id for reservation in ledger.reservations)
+    return (
+        f"on hand {ledger.on_hand}, reserved {ledger.reserved} ({orders}), "
+        f"available {ledger.available}, version {ledger.version}"
+    )
+
+
+LEDGER_COMMANDS: list[tuple[str, Command[int]]] = [
+    ("ReceiveStock 20 LAMP (ship-1)", ReceiveStock(sku="LAMP", batch_ref="ship-1", qty=20)),
+    ("ReceiveStock 8 CHAIR (wh-1)", ReceiveStock(sku="CHAIR", batch_ref="wh-1", qty=8)),
+    ("ReserveStock 3 LAMP for order-a", ReserveStock(order_id="order-a", sku="LAMP", qty=3)),
+    ("ReserveStock 5 LAMP for order-b", ReserveStock(order_id="order-b", sku="LAMP", qty=5)),
+    ("ReserveStock 2 DESK for order-c", ReserveStock(order_id="order-c", sku="DESK", qty=2)),
+    ("ReleaseStock LAMP of order-a", ReleaseStock(order_id="order-a", sku="LAMP")),
+    ("WriteOffStock 2 LAMP (damaged)", WriteOffStock(sku="LAMP", qty=2, reason="damaged")),
+]
+
+
+def show_commands(bus: MessageBus, store: SQLiteEventStore) -> None:
+    print("commands -> available stock, and the event appended (@position stream vversion):")
+    last = store.read_all()[-1].position
+    for label, command in LEDGER_COMMANDS:
+        available = bus.dispatch(command)
+        appended = store.read_all(after=last)
+        last = appended[-1].position
+        print(f"  {label:<35} -> {available:>2}  {', '.join(map(where, appended))}")
+
+
+def show_upcast_replay_and_temporal_read(store: CountingEventStore) -> None:
+    [desk_v1] = store.read("StockLedger-DESK", to_version=1)
+    upcast = decode_stored(
+        stock_ledger.codec,
+        stock_ledger.upcasters,
+        desk_v1.type_name,
+        desk_v1.schema_version,
+        desk_v1.payload,
+        event_id=desk_v1.event_id,
+        stream_id=desk_v1.stream_id,
+    )
+    print(
+        f"DESK's v1 event reads as {type(upcast).__name__} v2 through the upcaster: "
+        f"qty={upcast.qty}, batch_ref={upcast.batch_ref!r}"
+    )
+    with LedgerWork(store) as uow:
+        store.events_read = 0
+        lamp = uow.ledgers.get("LAMP")
+        print(f"LAMP reloaded by replaying {store.events_read} events: {describe(lamp)}")
+        print(f"LAMP as of version 3 (get_at): {describe(uow.ledgers.get_at('LAMP', 3))}")
+
+
+def show_race_and_snapshot(bus: MessageBus, store: CountingEventStore) -> None:
+    with LedgerWork(store) as alice, LedgerWork(store) as bob:
+        alices = alice.ledgers.get("LAMP")
+        bobs = bob.ledgers.get("LAMP")
+        print(f"Alice and Bob both load LAMP at version {alices.version}")
+        alices.reserve("order-d", 4)
+        alice.commit()
+        print(f"Alice reserves 4 for order-d and commits: LAMP is at version {alices.version}")
+        bobs.reserve("order-e", 3)
+        try:
+            bob.commit()
+        except WrongExpectedVersionError as error:
+            print(f"Bob's reservation for order-e is refused: {type(error).__name__}: {error}")
+    store.events_read = 0
+    available = bus.dispatch(ReserveStock(order_id="order-e", sku="LAMP", qty=3))
+    folded = store.events_read
+    print(f"Bob's command, dispatched again, loads afresh and succeeds: available {available}")
+    snapshot = store.load_snapshot("StockLedger-LAMP")
+    assert snapshot is not None
+    print(
+        f"that load folded {folded} events (snapshot_every={SNAPSHOT_EVERY}), "
+        f"so it saved a snapshot at version {snapshot.version}"
+    )
+    with LedgerWork(store) as uow:
+        store.events_read = 0
+        lamp = uow.ledgers.get("LAMP")
+        print(f"the next load folds {store.events_read} event onto it: {describe(lamp)}")
+    replayed = EventSourcedRepository[StockLedger, str](
+        StockLedger, store, codec=stock_ledger.codec, upcasters=stock_ledger.upcasters
+    ).get("LAMP")
+    same = stock_ledger.codec.encode(replayed) == stock_ledger.codec.encode(lamp)
+    print(f"the same state as a full replay: {same}")
+
+
+def show_event_sourcing() -> None:
+    heading("Level 4: an event-sourced stock ledger in a SQLite event store")
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "ledger.db"
+        create_tables(path)
+        store = CountingEventStore(path)
+        try:
+            old = store_previous_release_history(store)
+            print(f"the previous release left DESK's first event (@1, schema v1): {old}")
+            bus = bootstrap_ledger(store)
+            show_commands(bus, store)
+            show_upcast_replay_and_temporal_read(store)
+            show_race_and_snapshot(bus, store)
+        finally:
+            store.close()
+
+
 def main() -> None:
     line = show_value_objects()
     product, events = show_aggregate(line)
     show_codec(events)
     show_repository(product)
     show_service()
+    show_event_sourcing()
 
 
 if __name__ == "__main__":

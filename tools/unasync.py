@@ -59,10 +59,17 @@ def twin_of(source: Path) -> Path:
     return source.with_name(source.name.removesuffix("_async.py") + "_sync.py")
 
 
+_PYTEST_ASYNCIO_IMPORT = re.compile(r"^import pytest_asyncio\n", re.MULTILINE)
+_PYTEST_IMPORT = re.compile(r"^import pytest$", re.MULTILINE)
+
+
 def unasync(text: str, source_name: str) -> str:
     """Return the sync twin of the async module `text`."""
     for pattern in LINE_REMOVALS:
         text = pattern.sub("", text)
+    # pytest_asyncio's fixtures become pytest's: its import becomes pytest's, once.
+    pytest_import = "" if _PYTEST_IMPORT.search(text) else "import pytest\n"
+    text = _PYTEST_ASYNCIO_IMPORT.sub(pytest_import, text)
     for pattern, replacement in SUBSTITUTIONS:
         text = pattern.sub(replacement, text)
     return HEADER.format(source=source_name) + text

@@ -56,7 +56,7 @@ class AllocationWork(SQLiteUnitOfWork):
 class AllocationsView:
     """The read model: which batch each order line sits in, kept by event handlers."""
 
-    batch_of: dict[str, str] = field(default_factory=dict)
+    batch_of: dict[str, str] = field(default_factory=dict[str, str])
 
 
 class _Forward:

@@ -5,8 +5,9 @@ with the same names and behaviour: `tactica.dataclasses` (standard-library datac
 and `tactica.pydantic` (pydantic v2 models, extra ``pydantic``).
 """
 
-from tactica.codec import JsonCodec, TypeRegistry
+from tactica.codec import JsonCodec, TypeRegistry, Upcasters
 from tactica.domain.context import MessageContext, current_message_context, message_context
+from tactica.domain.decider import Decider, decide_and_evolve, fold
 from tactica.domain.frozendict import FrozenDict
 from tactica.domain.ids import uuid7
 from tactica.domain.specification import Predicate, Specification
@@ -27,6 +28,7 @@ from tactica.errors import (
     SerializationError,
     TacticaError,
     UnknownMessageTypeError,
+    UpcastError,
 )
 from tactica.messaging import AsyncMessageBus, Handlers, MessageBus
 from tactica.ports import AsyncRepository, Repository
@@ -42,6 +44,7 @@ __all__ = [
     "AsyncRepository",
     "ConcurrencyError",
     "ConfigurationError",
+    "Decider",
     "DuplicateHandlerError",
     "DuplicateMessageTypeError",
     "FrozenDict",
@@ -65,7 +68,11 @@ __all__ = [
     "TacticaError",
     "TypeRegistry",
     "UnknownMessageTypeError",
+    "UpcastError",
+    "Upcasters",
     "current_message_context",
+    "decide_and_evolve",
+    "fold",
     "message_context",
     "uuid7",
 ]

@@ -11,14 +11,22 @@ from __future__ import annotations
 __all__ = [
     "AggregateAlreadyExistsError",
     "AggregateNotFoundError",
+    "AppendOutcomeUnknownError",
+    "CommitOutcomeUnknownError",
     "ConcurrencyError",
     "ConfigurationError",
+    "DatabaseConnectionError",
+    "DuplicateEventError",
     "DuplicateHandlerError",
     "DuplicateMessageTypeError",
+    "DuplicateUpcasterError",
     "EventHandlerError",
+    "FutureSchemaVersionError",
     "HandlerNotFoundError",
     "ImmutableObjectError",
+    "InvalidAppendError",
     "InvalidMessageError",
+    "InvalidReadError",
     "MessageDecodeError",
     "MessageEncodeError",
     "MissingExtraError",
@@ -27,6 +35,11 @@ __all__ = [
     "TacticaError",
     "UnitOfWorkError",
     "UnknownMessageTypeError",
+    "UnknownUpcasterTypeError",
+    "UpcastError",
+    "UpcasterBeyondCurrentVersionError",
+    "UpcasterGapError",
+    "WrongExpectedVersionError",
 ]
 
 
@@ -103,13 +116,82 @@ class ConcurrencyError(TacticaError):
     """
 
 
+class DatabaseConnectionError(TacticaError):
+    """The connection to the database could not be opened, or was lost mid-transaction.
+
+    Either way nothing of the transaction was stored (the server rolls a cut one back);
+    a new unit of work, with a new connection, may run the command again.
+    """
+
+
+class CommitOutcomeUnknownError(DatabaseConnectionError):
+    """The connection was lost while COMMIT was on its way: it may or may not have happened.
+
+    Read the changed data back before running the command again, or make the command
+    idempotent (by message id) so that running it twice stores it once.
+    """
+
+
+class AppendOutcomeUnknownError(CommitOutcomeUnknownError):
+    """An append's COMMIT was sent but its answer was lost: the events may be stored or not.
+
+    Append the same events again, with the same event ids: the store recognises them, so
+    the retry either stores them once or reports them as already appended.
+    """
+
+
+class WrongExpectedVersionError(ConcurrencyError):
+    """An append expected a stream version (or state) that the stream is no longer at."""
+
+    def __init__(self, stream_id: str, expected: object, actual: int) -> None:
+        """Name the stream, what the append expected and the version it found."""
+        found = "does not exist" if actual == 0 else f"is at version {actual}"
+        super().__init__(
+            f"stream {stream_id!r} was expected to be {_expected_text(expected)} but it "
+            f"{found}; load it again and decide anew"
+        )
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+def _expected_text(expected: object) -> str:
+    if isinstance(expected, int):
+        return "absent" if expected == 0 else f"at version {expected}"
+    state = str(getattr(expected, "value", expected))
+    return {"NO_STREAM": "absent", "STREAM_EXISTS": "present"}.get(state, state)
+
+
+class DuplicateEventError(TacticaError):
+    """An event id is already stored with other content, or in another place.
+
+    Retrying an append with the very same events is safe (it reports "already appended");
+    reusing an event id for a different event is a bug in the writer.
+    """
+
+
+class InvalidAppendError(TacticaError, ValueError):
+    """An append was refused before anything was written; the message says why and what to do.
+
+    A bad stream id, expected version, event or size: nothing of the append was stored.
+    """
+
+
+class InvalidReadError(TacticaError, ValueError):
+    """A read of an event store was given arguments of the wrong type or range."""
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
 class AggregateAlreadyExistsError(ConcurrencyError):
     """An aggregate was added with an id that is already stored."""
 
     def __init__(self, aggregate_type: str, aggregate_id: object) -> None:
         """Name the aggregate type and the id that already exists."""
         super().__init__(
-            f"a {aggregate_type} with id {aggregate_id!r} already exists; "
+            f"{_article(aggregate_type)} {aggregate_type} with id {aggregate_id!r} already exists; "
             "load it with get() to change it, or add it under a new id"
         )
         self.aggregate_type = aggregate_type
@@ -186,3 +268,84 @@ class EventHandlerError(TacticaError):
 
     The message says so: the command's changes stay stored; only the follow-up failed.
     """
+
+
+class DuplicateUpcasterError(ConfigurationError):
+    """Two upcasters take the same event type from the same schema version.
+
+    Each step of a chain raises the version by exactly one, so a type has at most one
+    upcaster per version; also raised when one is registered under the current name and
+    another under an alias of the same class.
+    """
+
+
+class UnknownUpcasterTypeError(ConfigurationError):
+    """An upcaster names an event type that the type registry does not know.
+
+    Register the class, or add the old name to its ``aliases`` if it was renamed.
+    """
+
+
+class UpcasterGapError(ConfigurationError):
+    """An event type's upcasters skip a version, so its chain cannot reach the current one.
+
+    The message names the missing step and the ``@upcasters.register(...)`` call to add.
+    """
+
+
+class UpcasterBeyondCurrentVersionError(ConfigurationError):
+    """An upcaster starts at or above its event type's current schema version.
+
+    Its target is not the current version, so no stored event can need it: declare the
+    new ``version=`` on the class, or remove the upcaster.
+    """
+
+
+class UpcastError(SerializationError):
+    """A stored event could not be brought to its class's current schema version.
+
+    Raised instead of returning a half-upcast document: a step is missing, an upcaster
+    raised or returned something other than a dict, or the upcast document does not decode
+    as the current version. ``type_name`` is the stored type name, ``stored_version`` and
+    ``current_version`` the versions, ``event_id`` and ``stream_id`` the event's identity
+    when the caller knew it (else ``None``) and ``reason`` the cause.
+    """
+
+    def __init__(
+        self,
+        type_name: str,
+        reason: str,
+        *,
+        stored_version: object,
+        current_version: int,
+        event_id: object = None,
+        stream_id: object = None,
+    ) -> None:
+        """Describe which event, which versions and why it could not be upcast."""
+        known = [f"event {_shown(str(event_id))}"] if event_id is not None else []
+        if stream_id is not None:
+            known.append(f"stream {_shown(repr(stream_id))}")
+        where = f" ({', '.join(known)})" if known else ""
+        super().__init__(
+            f"cannot read {_shown(type_name)}{where} stored at schema version "
+            f"{_shown(repr(stored_version))} as version {current_version}: {reason}"
+        )
+        self.type_name = type_name
+        self.stored_version = stored_version
+        self.current_version = current_version
+        self.event_id = event_id
+        self.stream_id = stream_id
+        self.reason = reason
+
+
+class FutureSchemaVersionError(UpcastError):
+    """A stored event has a newer schema version than its class declares.
+
+    Newer code wrote it; this code cannot know what changed. Deploy the code that declares
+    that version before reading such events (older code must not guess).
+    """
+
+
+def _shown(text: str) -> str:
+    # Stored data may be hostile: quote at most _SHOWN characters of it back.
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."

@@ -19,7 +19,9 @@ import pytest
 
 from tactica import ConcurrencyError, uuid7
 from tactica.stores._session import PendingWrite, WriteKind
-from tactica.stores._sql._repository_sync import SQLRepository, create_schema
+from tactica.stores._sql._repository_sync import SQLRepository
+from tactica.stores._sql._schema_sync import create_schema
+from tactica.stores.postgres import PostgresConnection
 from tactica.stores.sqlite import SQLiteConnection
 from tactica.testing import Account, AccountId, require_service
 
@@ -34,16 +36,41 @@ class Backend:
     type_name: str
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+def _sqlalchemy(engine: Any) -> Callable[[], Any]:
+    from sqlalchemy.orm import sessionmaker
+
+    from tactica.stores.sqlalchemy import SQLAlchemyConnection
+
+    sessions = sessionmaker(engine)
+    return lambda: SQLAlchemyConnection(sessions())
+
+
+@pytest.fixture(params=["sqlite", "postgres", "sqlalchemy-sqlite", "sqlalchemy-postgres"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     type_name = f"tests.g1.{uuid7()}"
+    if request.param == "sqlalchemy-sqlite":
+        from tactica.stores.sqlalchemy import sqlite_engine
+
+        engine = sqlite_engine(tmp_path / "g1.db")
+        yield Backend(_sqlalchemy(engine), type_name)
+        engine.dispose()
+        return
+    if request.param == "sqlalchemy-postgres":
+        require_service("PostgreSQL", "127.0.0.1", 5432)
+        from sqlalchemy import create_engine
+
+        engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        yield Backend(_sqlalchemy(engine), type_name)
+        engine.dispose()
+        cleanup = PostgresConnection(POSTGRES)
+        cleanup.execute("DELETE FROM tactica_aggregates WHERE aggregate_type = ?", (type_name,))
+        cleanup.close()
+        return
     if request.param == "sqlite":
         path = tmp_path / "g1.db"
         yield Backend(lambda: SQLiteConnection(path), type_name)
         return
     require_service("PostgreSQL", "127.0.0.1", 5432)
-    from tactica.stores.postgres import PostgresConnection
-
     yield Backend(lambda: PostgresConnection(POSTGRES), type_name)
     cleanup = PostgresConnection(POSTGRES)
     cleanup.execute("DELETE FROM tactica_aggregates WHERE aggregate_type = ?", (type_name,))

@@ -7,9 +7,11 @@ runtime result agrees with its static type.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import NewType, assert_type
+from pathlib import Path
+from typing import NewType, TypeAlias, assert_never, assert_type
 from uuid import UUID
 
 import pytest
@@ -18,6 +20,7 @@ from tactica import (
     AsyncInMemoryRepository,
     AsyncMessageBus,
     AsyncRepository,
+    Decider,
     Handlers,
     ImmutableObjectError,
     InMemoryDatabase,
@@ -27,11 +30,15 @@ from tactica import (
     Predicate,
     Repository,
     Specification,
+    decide_and_evolve,
+    fold,
     message_context,
     uuid7,
 )
 from tactica import dataclasses as dc
 from tactica import pydantic as pd
+from tactica.stores.sqlite import SQLiteConnection, create_schema
+from tactica.uow import InMemoryUnitOfWork, SQLiteUnitOfWork
 
 OrderId = NewType("OrderId", UUID)
 
@@ -169,3 +176,194 @@ def test_dispatch_is_typed_by_the_messages_result_type() -> None:
         assert_type(await async_bus.dispatch(PlaceOrder(sku="chair")), OrderId)
 
     asyncio.run(scenario())
+
+
+class Shelf(dc.AggregateRoot[str]):
+    books: int = 0
+
+
+class Library(InMemoryUnitOfWork):
+    def __init__(self, database: InMemoryDatabase) -> None:
+        super().__init__(database)
+        self.shelves = self.repository(Shelf)
+
+
+class SQLiteLibrary(SQLiteUnitOfWork):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.shelves = self.repository(Shelf)
+
+
+def test_repositories_on_a_unit_of_work_are_typed_by_their_aggregate(tmp_path: Path) -> None:
+    database = InMemoryDatabase()
+    with Library(database) as uow:
+        uow.shelves.add(Shelf(id="s-1"))
+        uow.commit()
+    with Library(database) as uow:
+        assert_type(uow.shelves.get("s-1"), Shelf)
+        assert_type(uow.shelves.find("s-2"), Shelf | None)
+        with pytest.raises(AttributeError):
+            uow.shelves.add("a shelf")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    connection = SQLiteConnection(tmp_path / "library.db")
+    create_schema(connection)
+    connection.close()
+    with SQLiteLibrary(tmp_path / "library.db") as uow:
+        assert_type(uow.shelves.find("s-1"), Shelf | None)
+
+
+AccountId = NewType("AccountId", UUID)
+
+
+class Opened(dc.DomainEvent):
+    owner: str
+
+
+class Deposited(dc.DomainEvent):
+    amount: Decimal
+
+
+class Closed(dc.DomainEvent):
+    pass
+
+
+AccountEvent: TypeAlias = Opened | Deposited | Closed
+
+
+class Account(dc.EventSourcedAggregate[AccountId, AccountEvent]):
+    owner: str
+    balance: Decimal = Decimal(0)
+    closed: bool = False
+
+    @classmethod
+    def open(cls, owner: str) -> Account:
+        account = cls.blank()
+        account.apply(Opened(owner=owner))
+        return account
+
+    def evolve(self, event: AccountEvent) -> None:
+        match event:
+            case Opened(owner=owner):
+                self.owner = owner
+            case Deposited(amount=amount):
+                self.balance += amount
+            case Closed():
+                self.closed = True
+            case _:
+                assert_never(event)
+
+
+class ForgetfulAccount(dc.EventSourcedAggregate[AccountId, AccountEvent]):
+    """Its evolve has no case for Closed: both checkers must report the assert_never call."""
+
+    balance: Decimal = Decimal(0)
+
+    def evolve(self, event: AccountEvent) -> None:
+        match event:
+            case Opened():
+                pass
+            case Deposited(amount=amount):
+                self.balance += amount
+            case _:
+                assert_never(event)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+
+class Tally(dc.EventSourcedAggregate[str]):
+    """Without the event type argument, evolve may still declare the union it handles."""
+
+    count: int = 0
+
+    def evolve(self, event: Opened | Deposited) -> None:
+        self.count += 1
+
+
+def test_event_sourced_aggregates_are_typed_by_their_events() -> None:
+    account = Account.open("Ada")
+    assert_type(account, Account)
+    assert_type(account.id, AccountId)
+    account.apply(Deposited(amount=Decimal(5)))
+    history: list[AccountEvent] = [Opened(owner="Ada"), Deposited(amount=Decimal(5))]
+    loaded = Account.replay(account.id, history)
+    assert_type(loaded, Account)
+    assert_type(loaded.fold([Closed()]), Account)
+    assert (loaded.balance, loaded.version, loaded.closed) == (Decimal(5), 3, True)
+    assert_type(Tally.blank("t-1").fold([Opened(owner="Ada")]).count, int)
+    stray = OrderPlaced(order_id=OrderId(uuid7()), total=Money(amount=Decimal(1), currency="EUR"))
+    with pytest.raises(AssertionError):
+        account.apply(stray)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    assert account.version == 2
+
+
+def test_a_missing_case_in_evolve_is_a_type_error_and_fails_at_run_time() -> None:
+    forgetful = ForgetfulAccount.blank()
+    forgetful.apply(Deposited(amount=Decimal(2)))
+    with pytest.raises(AssertionError):
+        forgetful.apply(Closed())
+    assert (forgetful.balance, forgetful.version) == (Decimal(2), 1)
+
+
+class PydanticOpened(pd.DomainEvent):
+    owner: str
+
+
+class PydanticRenamed(pd.DomainEvent):
+    owner: str
+
+
+PydanticAccountEvent: TypeAlias = PydanticOpened | PydanticRenamed
+
+
+class PydanticAccount(pd.EventSourcedAggregate[AccountId, PydanticAccountEvent]):
+    owner: str
+
+    def evolve(self, event: PydanticAccountEvent) -> None:
+        match event:
+            case PydanticOpened(owner=owner) | PydanticRenamed(owner=owner):
+                self.owner = owner
+            case _:
+                assert_never(event)
+
+
+def test_pydantic_event_sourced_aggregates_are_typed_by_their_events() -> None:
+    account = PydanticAccount.blank()
+    account.apply(PydanticOpened(owner="Ada"))
+    assert_type(account.owner, str)
+    loaded = PydanticAccount.replay(account.id, [PydanticOpened(owner="Ada")])
+    assert_type(loaded, PydanticAccount)
+    assert loaded == account
+
+
+@dataclass(frozen=True)
+class Deposit:
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Balance:
+    amount: Decimal = Decimal(0)
+
+
+class BalanceDecider:
+    initial_state = Balance()
+
+    def decide(self, command: Deposit, state: Balance) -> list[Deposited]:
+        return [Deposited(amount=command.amount)]
+
+    def evolve(self, state: Balance, event: Deposited) -> Balance:
+        return replace(state, amount=state.amount + event.amount)
+
+
+def test_decider_types_flow_from_command_to_events_to_state() -> None:
+    decider: Decider[Deposit, Deposited, Balance] = BalanceDecider()
+    state = fold(decider, [Deposited(amount=Decimal(2))])
+    assert_type(state, Balance)
+    assert_type(fold(BalanceDecider(), [], state=state), Balance)
+    events, after = decide_and_evolve(decider, Deposit(amount=Decimal(3)), state)
+    assert_type(events, Sequence[Deposited])
+    assert_type(after, Balance)
+    assert after == Balance(amount=Decimal(5))
+    with pytest.raises(AttributeError):
+        fold(decider, [Opened(owner="Ada")])  # type: ignore[misc]  # pyright: ignore[reportArgumentType]
+    with pytest.raises(AttributeError):
+        decide_and_evolve(decider, Closed(), state)  # type: ignore[misc]  # pyright: ignore[reportArgumentType]
+    not_a_decider: Decider[Deposit, Deposited, Balance] = Balance()  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+    assert not hasattr(not_a_decider, "decide")

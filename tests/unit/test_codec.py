@@ -371,3 +371,21 @@ def test_an_assertion_in_check_invariants_is_a_decode_error(flavour: ModuleType)
 
     with pytest.raises(MessageDecodeError, match="value must be positive"):
         JsonCodec().decode(b'{"value": -1}', Positive)
+
+
+def test_frozen_dict_fields_round_trip_and_their_values_are_still_checked() -> None:
+    """A FrozenDict field decodes to a FrozenDict; a value of the wrong type is refused."""
+    from tactica.dataclasses import ValueObject
+    from tactica.domain.frozendict import FrozenDict
+    from tactica.errors import MessageDecodeError
+
+    class Seats(ValueObject):
+        taken: FrozenDict[str, int]
+
+    codec = JsonCodec()
+    seats = Seats(taken=FrozenDict({"12A": 1}))
+    decoded = codec.decode(codec.encode(seats), Seats)
+    assert decoded == seats
+    assert type(decoded.taken) is FrozenDict
+    with pytest.raises(MessageDecodeError, match="Expected `int`"):
+        codec.decode(b'{"taken":{"12A":"x"}}', Seats)

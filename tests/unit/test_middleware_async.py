@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from tactica import AsyncMessageBus, ConcurrencyError, Handlers
-from tactica.dataclasses import Command
+from tactica import AsyncMessageBus, ConcurrencyError, Handlers, InvalidMessageError
+from tactica.dataclasses import Command, DomainEvent
 from tactica.messaging import (
     AsyncIdempotent,
     AsyncKeyedLocks,
     AsyncLogCalls,
     AsyncRetryOnConflict,
+    AsyncValidate,
 )
 from tactica.testing._concurrency import AsyncBarrier, async_run_all
 
@@ -144,3 +145,97 @@ async def _yield() -> None:
     from tactica._acompat import async_sleep
 
     await async_sleep(0)
+
+
+class Refund(Command[int], name="tests.middleware.refund"):
+    amount: int
+
+    def check_invariants(self) -> None:
+        if self.amount <= 0:
+            msg = f"amount must be positive, not {self.amount}"
+            raise ValueError(msg)
+
+
+def _refunds(*middleware: Any) -> tuple[AsyncMessageBus, list[int]]:
+    handled: list[int] = []
+    handlers = Handlers()
+
+    @handlers.command(message_type=Refund)
+    def refund(command: Refund) -> int:
+        handled.append(command.amount)
+        return command.amount
+
+    return AsyncMessageBus(handlers, middleware=middleware), handled
+
+
+def _limit(refund: Refund) -> None:
+    assert refund.amount <= 100, f"at most 100 per refund, asked {refund.amount}"
+
+
+@pytest.mark.asyncio
+async def test_validation_rechecks_a_message_made_around_its_own_checks() -> None:
+    """A message whose field was forced past its invariants is refused before its handler."""
+    bus, handled = _refunds(AsyncValidate())
+    forged = Refund(amount=5)
+    object.__setattr__(forged, "amount", -5)
+    with pytest.raises(InvalidMessageError, match="Refund is invalid: amount must be positive"):
+        await bus.dispatch(forged)
+    assert await bus.dispatch(Refund(amount=5)) == 5
+    assert handled == [5]
+
+
+@pytest.mark.asyncio
+async def test_validation_applies_the_entry_points_own_rules_to_subclasses_too() -> None:
+    """A rule listed for a type checks its instances; a breach never reaches the handler."""
+    bus, handled = _refunds(AsyncValidate({Command: [_limit]}))
+    with pytest.raises(InvalidMessageError, match="at most 100 per refund, asked 500"):
+        await bus.dispatch(Refund(amount=500))
+    assert await bus.dispatch(Refund(amount=100)) == 100
+    assert handled == [100]
+
+
+class Charged(DomainEvent, name="tests.middleware.charged"):
+    card: str
+
+
+def _charging_bus(*middleware: Any) -> tuple[AsyncMessageBus, list[str]]:
+    calls: list[str] = []
+    handlers = Handlers()
+
+    @handlers.command(message_type=Charge)
+    async def charge(command: Charge, holder: dict[str, Any]) -> int:
+        calls.append("charge")
+        if command.secret_note == "again":
+            await holder["bus"].dispatch(Charge(card=command.card))
+        await holder["bus"].publish(Charged(card=command.card))
+        return 0
+
+    @handlers.event(message_type=Charged)
+    def receipt(event: Charged) -> None:
+        calls.append("receipt")
+
+    @handlers.event(message_type=Charged)
+    def ledger(event: Charged) -> None:
+        calls.append("ledger")
+
+    holder: dict[str, Any] = {}
+    bus = AsyncMessageBus(handlers, dependencies={"holder": holder}, middleware=middleware)
+    holder["bus"] = bus
+    return bus, calls
+
+
+@pytest.mark.asyncio
+async def test_idempotency_lets_every_handler_of_an_event_run() -> None:
+    """An event's handlers are not duplicates of each other: each runs once per publish."""
+    bus, calls = _charging_bus(AsyncIdempotent())
+    await bus.publish(Charged(card="c"))
+    assert calls == ["receipt", "ledger"]
+
+
+@pytest.mark.asyncio
+async def test_keys_held_by_the_call_chain_are_not_taken_again() -> None:
+    """A handler's own events and nested commands with the same key run instead of waiting."""
+    locks = AsyncKeyedLocks(lambda message: [message.card])
+    bus, calls = _charging_bus(locks)
+    await bus.dispatch(Charge(card="c", secret_note="again"))
+    assert calls == ["charge", "charge", "receipt", "ledger", "receipt", "ledger"]

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from tactica import MessageBus, ConcurrencyError, Handlers
-from tactica.dataclasses import Command
+from tactica import MessageBus, ConcurrencyError, Handlers, InvalidMessageError
+from tactica.dataclasses import Command, DomainEvent
 from tactica.messaging import (
     Idempotent,
     KeyedLocks,
     LogCalls,
     RetryOnConflict,
+    Validate,
 )
 from tactica.testing._concurrency import Barrier, run_all
 
@@ -139,3 +140,93 @@ def _yield() -> None:
     from tactica._acompat import sleep
 
     sleep(0)
+
+
+class Refund(Command[int], name="tests.middleware.refund"):
+    amount: int
+
+    def check_invariants(self) -> None:
+        if self.amount <= 0:
+            msg = f"amount must be positive, not {self.amount}"
+            raise ValueError(msg)
+
+
+def _refunds(*middleware: Any) -> tuple[MessageBus, list[int]]:
+    handled: list[int] = []
+    handlers = Handlers()
+
+    @handlers.command(message_type=Refund)
+    def refund(command: Refund) -> int:
+        handled.append(command.amount)
+        return command.amount
+
+    return MessageBus(handlers, middleware=middleware), handled
+
+
+def _limit(refund: Refund) -> None:
+    assert refund.amount <= 100, f"at most 100 per refund, asked {refund.amount}"
+
+
+def test_validation_rechecks_a_message_made_around_its_own_checks() -> None:
+    """A message whose field was forced past its invariants is refused before its handler."""
+    bus, handled = _refunds(Validate())
+    forged = Refund(amount=5)
+    object.__setattr__(forged, "amount", -5)
+    with pytest.raises(InvalidMessageError, match="Refund is invalid: amount must be positive"):
+        bus.dispatch(forged)
+    assert bus.dispatch(Refund(amount=5)) == 5
+    assert handled == [5]
+
+
+def test_validation_applies_the_entry_points_own_rules_to_subclasses_too() -> None:
+    """A rule listed for a type checks its instances; a breach never reaches the handler."""
+    bus, handled = _refunds(Validate({Command: [_limit]}))
+    with pytest.raises(InvalidMessageError, match="at most 100 per refund, asked 500"):
+        bus.dispatch(Refund(amount=500))
+    assert bus.dispatch(Refund(amount=100)) == 100
+    assert handled == [100]
+
+
+class Charged(DomainEvent, name="tests.middleware.charged"):
+    card: str
+
+
+def _charging_bus(*middleware: Any) -> tuple[MessageBus, list[str]]:
+    calls: list[str] = []
+    handlers = Handlers()
+
+    @handlers.command(message_type=Charge)
+    def charge(command: Charge, holder: dict[str, Any]) -> int:
+        calls.append("charge")
+        if command.secret_note == "again":
+            holder["bus"].dispatch(Charge(card=command.card))
+        holder["bus"].publish(Charged(card=command.card))
+        return 0
+
+    @handlers.event(message_type=Charged)
+    def receipt(event: Charged) -> None:
+        calls.append("receipt")
+
+    @handlers.event(message_type=Charged)
+    def ledger(event: Charged) -> None:
+        calls.append("ledger")
+
+    holder: dict[str, Any] = {}
+    bus = MessageBus(handlers, dependencies={"holder": holder}, middleware=middleware)
+    holder["bus"] = bus
+    return bus, calls
+
+
+def test_idempotency_lets_every_handler_of_an_event_run() -> None:
+    """An event's handlers are not duplicates of each other: each runs once per publish."""
+    bus, calls = _charging_bus(Idempotent())
+    bus.publish(Charged(card="c"))
+    assert calls == ["receipt", "ledger"]
+
+
+def test_keys_held_by_the_call_chain_are_not_taken_again() -> None:
+    """A handler's own events and nested commands with the same key run instead of waiting."""
+    locks = KeyedLocks(lambda message: [message.card])
+    bus, calls = _charging_bus(locks)
+    bus.dispatch(Charge(card="c", secret_note="again"))
+    assert calls == ["charge", "charge", "receipt", "ledger", "receipt", "ledger"]

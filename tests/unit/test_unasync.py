@@ -118,3 +118,31 @@ def test_check_fails_on_an_orphaned_twin(project: Path) -> None:
     result = _run(project, "--check")
     assert result.returncode == 1
     assert "_gone_sync.py has no _gone_async.py source" in result.stderr
+
+
+def _unasync_module() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("unasync_tool", REPO / "tools" / "unasync.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("imports", "expected"),
+    [
+        ("import pytest_asyncio\n", "import pytest\n"),
+        ("import pytest\nimport pytest_asyncio\n", "import pytest\n"),
+    ],
+)
+def test_pytest_asyncio_fixtures_become_pytest_fixtures_imported_once(
+    imports: str, expected: str
+) -> None:
+    """The twin imports pytest exactly once, whether or not the source imported it too."""
+    source = f"{imports}\n@pytest_asyncio.fixture\nasync def db() -> None: ...\n"
+    twin = _unasync_module().unasync(source, "x_async.py")  # type: ignore[attr-defined]
+    body = twin.split("\n", 1)[1]
+    assert body == f"{expected}\n@pytest.fixture\ndef db() -> None: ...\n"

@@ -11,6 +11,7 @@ import msgspec
 
 from tactica.codec._finite import first_non_finite, float_fields
 from tactica.domain.envelope import MissingOnDecodeError
+from tactica.domain.frozendict import FrozenDict
 from tactica.domain.naming import message_name
 from tactica.errors import (
     MessageDecodeError,
@@ -109,18 +110,29 @@ def _dataclass_annotations(cls: type) -> dict[str, object]:
     return {field.name: hints.get(field.name, Any) for field in dataclasses.fields(cls)}
 
 
+def _dec_hook(kind: Any, value: Any) -> Any:
+    """Build the types msgspec does not know from what it decoded: `FrozenDict` for now."""
+    origin = typing.get_origin(kind) or kind
+    if isinstance(origin, type) and issubclass(origin, FrozenDict) and isinstance(value, dict):
+        arguments = typing.get_args(kind)
+        shape: Any = dict.__class_getitem__(arguments) if len(arguments) == 2 else dict  # noqa: PLR2004
+        return FrozenDict(msgspec.convert(value, shape, dec_hook=_dec_hook))
+    msg = f"{kind!r} cannot be decoded from JSON"
+    raise TypeError(msg)
+
+
 class MsgspecFormat:
     """msgspec-backed format for dataclasses (including the dataclass flavour) and structs."""
 
-    def __init__(self, cls: type) -> None:
-        """Prepare an encoder and a typed decoder for `cls`."""
-        self.name = message_name(cls)
+    def __init__(self, cls: Any) -> None:
+        """Prepare an encoder and a typed decoder for `cls` (or a form like ``list[X]``)."""
+        self.name = message_name(cls) if isinstance(cls, type) else repr(cls)
         annotations = _dataclass_annotations(cls)
         encode: Callable[[Any], bytes] = msgspec.json.Encoder().encode
         self.fast_encode: Callable[[Any], bytes] = finite_encoder(
             cls, float_fields(annotations), encode
         )
-        decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(cls)
+        decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(cls, dec_hook=_dec_hook)
         self.fast_decode: Callable[[Buffer], Any] = decoder.decode
 
     def encode_error(self, error: Exception) -> Exception:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from tactica.codec._formats import Buffer, JsonFormat, format_for, raise_translated
@@ -54,7 +55,12 @@ class JsonCodec:
             pass
         # Building a format resolves type hints and compiles a decoder: done once per class
         # and shared by every codec, so a codec made per call stays cheap.
-        shared = _shared_formats.get(cls)
+        try:
+            shared = _shared_formats.get(cls)
+        except TypeError:
+            # Typing forms such as ``list[Card] | None`` cannot be weakly referenced.
+            shared = self._formats[cls] = format_for(cls)
+            return shared
         if shared is None:
             shared = _shared_formats[cls] = format_for(cls)
         self._formats[cls] = shared
@@ -85,6 +91,24 @@ class JsonCodec:
         finally:
             DECODING.reset(token)
         return result
+
+    def decode_many(self, documents: Iterable[tuple[Buffer, type[Any]]]) -> list[Any]:
+        """Return the instances read from (document, class) pairs, as `decode` would each.
+
+        For long histories: the decoding context is set once for the whole batch.
+        """
+        token = DECODING.set(DECODING_CONTEXT)
+        try:
+            return [self._decode_one(data, cls) for data, cls in documents]
+        finally:
+            DECODING.reset(token)
+
+    def _decode_one(self, data: Buffer, cls: type[Any]) -> Any:
+        json_format = self._formats.get(cls) or self._format(cls)
+        try:
+            return json_format.fast_decode(data)
+        except Exception as error:  # noqa: BLE001 - translated, or re-raised unchanged
+            raise_translated(error, json_format.decode_error(error))
 
     def decode_named(self, type_name: str, data: Buffer) -> Any:
         """Return the message whose registered name (or alias) is `type_name`.

@@ -18,8 +18,15 @@ from tactica.messaging._middleware_async import (
     AsyncKeyedLocks,
     AsyncLogCalls,
     AsyncRetryOnConflict,
+    AsyncValidate,
 )
-from tactica.messaging._middleware_sync import Idempotent, KeyedLocks, LogCalls, RetryOnConflict
+from tactica.messaging._middleware_sync import (
+    Idempotent,
+    KeyedLocks,
+    LogCalls,
+    RetryOnConflict,
+    Validate,
+)
 from tactica.messaging._request import CommandMessage, QueryMessage, Request
 
 __all__ = [
@@ -31,6 +38,7 @@ __all__ = [
     "AsyncMiddleware",
     "AsyncNext",
     "AsyncRetryOnConflict",
+    "AsyncValidate",
     "ChangesHandler",
     "CommandMessage",
     "EventBroker",
@@ -47,5 +55,6 @@ __all__ = [
     "Request",
     "RetryOnConflict",
     "Unmatched",
+    "Validate",
     "instance_of",
 ]

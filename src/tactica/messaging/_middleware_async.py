@@ -1,4 +1,4 @@
-"""Built-in middleware (async colour): logging, retry on conflict, idempotency, keyed locks.
+"""Built-in middleware (async colour): logging, validation, retry, idempotency, keyed locks.
 
 Each is a callable ``(message, call_next)`` to list in the bus's ``middleware=``; the first
 listed runs outermost. They never log or keep payload values, only types and ids.
@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from tactica._acompat import AsyncLock, async_sleep
-from tactica.errors import ConcurrencyError
+from tactica.errors import ConcurrencyError, InvalidMessageError
 from tactica.messaging._bus_async import AsyncNext
 
-__all__ = ["AsyncIdempotent", "AsyncKeyedLocks", "AsyncLogCalls", "AsyncRetryOnConflict"]
+__all__ = [
+    "AsyncIdempotent",
+    "AsyncKeyedLocks",
+    "AsyncLogCalls",
+    "AsyncRetryOnConflict",
+    "AsyncValidate",
+]
 
 
 def _ids(message: object) -> dict[str, object]:
@@ -60,6 +67,45 @@ class AsyncLogCalls:
         return result
 
 
+class AsyncValidate:
+    """Check every message before its handler runs: its own invariants again, then your rules.
+
+    A message is checked when it is made, but one made around that check (pydantic's
+    ``model_construct``, a field forced with ``object.__setattr__``) reaches the bus as it
+    is; this middleware checks it at the door, before anything is written. `rules` maps a
+    message type to checks for its instances (subclasses included) that raise
+    ``ValueError`` or ``AssertionError`` with the reason, for rules that belong to this
+    entry point rather than to the message, such as limits of a public API. A failure is
+    `InvalidMessageError` naming the type and the reason; the handler is not called.
+    """
+
+    __slots__ = ("rules",)
+
+    def __init__(
+        self, rules: Mapping[type, Iterable[Callable[[Any], object]]] | None = None
+    ) -> None:
+        """Apply `rules` (type -> checks) after each message's own ``check_invariants``."""
+        self.rules = {kind: tuple(checks) for kind, checks in (rules or {}).items()}
+
+    async def __call__(self, message: object, call_next: AsyncNext) -> object:
+        """Check `message`, then pass it on."""
+        checks: list[Callable[[Any], object]] = []
+        own = getattr(message, "check_invariants", None)
+        if own is not None:
+            checks.append(lambda _: own())
+        for kind, rules in self.rules.items():
+            if isinstance(message, kind):
+                checks.extend(rules)
+        for check in checks:
+            try:
+                check(message)
+            except (ValueError, AssertionError) as error:
+                name = type(message).__qualname__
+                msg = f"{name} is invalid: {error}; it was refused before its handler ran"
+                raise InvalidMessageError(msg) from error
+        return await call_next(message)
+
+
 class AsyncRetryOnConflict:
     """Run a command again when it loses an optimistic-concurrency race.
 
@@ -95,11 +141,13 @@ class AsyncRetryOnConflict:
 
 
 class AsyncIdempotent:
-    """Handle each message id once; a repeat gets the first result without running again.
+    """Handle each command or query id once; a repeat gets the first result without running.
 
     A duplicate arriving while the first is still running waits for it. A failed call is
-    not remembered, so the message may be retried. Results are kept in memory, for this
-    process; durable deduplication across processes is the inbox's job.
+    not remembered, so the message may be retried. Events pass through: each of an event's
+    handlers is called once per publish, and none of those calls repeats another. Results
+    are kept in memory, for this process; durable deduplication across processes is the
+    inbox's job.
     """
 
     __slots__ = ("_locks", "results")
@@ -111,7 +159,7 @@ class AsyncIdempotent:
 
     async def __call__(self, message: object, call_next: AsyncNext) -> object:
         """Return the remembered result of this message id, or handle it once."""
-        key = getattr(message, "message_id", None) or getattr(message, "event_id", None)
+        key = getattr(message, "message_id", None)
         if key is None:
             return await call_next(message)
         if key in self.results:
@@ -131,26 +179,36 @@ class AsyncKeyedLocks:
 
     `keys` maps a message to the keys it needs (none: no locking). Locks are taken in
     sorted order, so two messages needing the same keys cannot deadlock, and are always
-    released, whatever the handler does.
+    released, whatever the handler does. Keys the current call chain already holds are
+    not taken again, so the events a command publishes after its commit, and the commands
+    its handler dispatches, go through even when they map to the same keys.
     """
 
-    __slots__ = ("_locks", "keys")
+    __slots__ = ("_held", "_locks", "keys")
 
     def __init__(self, keys: Callable[[Any], Iterable[Hashable]]) -> None:
         """Lock by the keys `keys(message)` returns."""
         self.keys = keys
         self._locks: dict[Hashable, AsyncLock] = {}
+        self._held: ContextVar[frozenset[Hashable]] = ContextVar(
+            f"tactica_keyed_locks_{id(self)}", default=frozenset()
+        )
 
     async def __call__(self, message: object, call_next: AsyncNext) -> object:
         """Hold every key's lock around the inner call."""
-        wanted = sorted(set(self.keys(message)), key=repr)
+        held = self._held.get()
+        wanted = sorted(set(self.keys(message)) - held, key=repr)
         locks = [self._locks.setdefault(key, AsyncLock()) for key in wanted]
         acquired: list[AsyncLock] = []
         try:
             for lock in locks:
                 await lock.acquire()
                 acquired.append(lock)
-            return await call_next(message)
+            token = self._held.set(held | set(wanted))
+            try:
+                return await call_next(message)
+            finally:
+                self._held.reset(token)
         finally:
             for lock in reversed(acquired):
                 lock.release()

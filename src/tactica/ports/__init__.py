@@ -1,6 +1,39 @@
-"""Ports: the protocols every backend implements, in both colours."""
+"""Ports: the protocols every backend implements, in both colours, and the records they pass."""
 
+from tactica.ports._event_store_async import AsyncEventStore
+from tactica.ports._event_store_sync import EventStore
+from tactica.ports._events import (
+    ANY,
+    NO_STREAM,
+    STREAM_EXISTS,
+    AppendResult,
+    Expected,
+    ExpectedState,
+    NewEvent,
+    RecordedEvent,
+    Snapshot,
+    StreamAppend,
+)
 from tactica.ports._repository_async import AsyncRepository
 from tactica.ports._repository_sync import Repository
+from tactica.ports._snapshots_async import AsyncSnapshotStore
+from tactica.ports._snapshots_sync import SnapshotStore
 
-__all__ = ["AsyncRepository", "Repository"]
+__all__ = [
+    "ANY",
+    "NO_STREAM",
+    "STREAM_EXISTS",
+    "AppendResult",
+    "AsyncEventStore",
+    "AsyncRepository",
+    "AsyncSnapshotStore",
+    "EventStore",
+    "Expected",
+    "ExpectedState",
+    "NewEvent",
+    "RecordedEvent",
+    "Repository",
+    "Snapshot",
+    "SnapshotStore",
+    "StreamAppend",
+]

@@ -1,8 +1,9 @@
 """Domain building blocks as pydantic v2 models (extra: ``pydantic``).
 
 The same names with the same behaviour as `tactica.dataclasses`: subclass `ValueObject`,
-`Entity`, `AggregateRoot` and `DomainEvent` and declare fields as annotations. On top of
-that, pydantic validates field types on construction and serializes with its own encoder.
+`Entity`, `AggregateRoot` (or `EventSourcedAggregate`) and `DomainEvent` and declare fields
+as annotations. On top of that, pydantic validates field types on construction and
+serializes with its own encoder.
 """
 
 from tactica._extras import require_extra as _require_extra
@@ -12,6 +13,7 @@ _require_extra("pydantic", feature="tactica.pydantic", extra="pydantic")
 from tactica.domain.specification import Specification
 from tactica.pydantic._entity import AggregateRoot, Entity
 from tactica.pydantic._event import DomainEvent
+from tactica.pydantic._eventsourced import EventSourcedAggregate
 from tactica.pydantic._messages import Command, Query
 from tactica.pydantic._value_object import ValueObject
 
@@ -20,6 +22,7 @@ __all__ = [
     "Command",
     "DomainEvent",
     "Entity",
+    "EventSourcedAggregate",
     "Query",
     "Specification",
     "ValueObject",

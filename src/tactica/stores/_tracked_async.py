@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from tactica.errors import AggregateNotFoundError
-from tactica.stores._session import SessionTracker
+from tactica.stores._session import PendingWrite, SessionTracker
+from tactica.stores._sql._protocol_async import AsyncSQLConnection
 
-__all__ = ["AsyncTrackedRepository"]
+__all__ = ["AsyncSQLTrackedRepository", "AsyncTrackedRepository"]
 
 TAggregate = TypeVar("TAggregate")
 TId = TypeVar("TId")
@@ -68,3 +69,32 @@ class AsyncTrackedRepository(Generic[TAggregate, TId]):
     async def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
         """Read one stored aggregate and its version, detached from storage; None if absent."""
         raise NotImplementedError
+
+
+class AsyncSQLTrackedRepository(AsyncTrackedRepository[TAggregate, TId]):
+    """A tracked repository that writes through a SQL connection, one transaction a commit."""
+
+    connection: AsyncSQLConnection
+
+    async def commit(self) -> None:
+        """Store every change in one transaction; on conflict raise and store nothing."""
+        await self.connection.begin()
+        try:
+            writes = await self.write()
+            await self.connection.commit()
+        except BaseException:
+            await self.connection.rollback()
+            raise
+        self.acknowledge(writes)
+
+    async def write(self) -> list[PendingWrite[TAggregate]]:
+        """Make this session's writes in the caller's open transaction; raise on conflict.
+
+        For a unit of work that commits several repositories together; call `acknowledge`
+        with the result once the transaction has committed.
+        """
+        raise NotImplementedError
+
+    def acknowledge(self, writes: list[PendingWrite[TAggregate]]) -> None:
+        """Take note that `writes` were committed."""
+        self.tracker.acknowledge((write.aggregate_id, write.expected_version) for write in writes)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from tactica.errors import AggregateNotFoundError
-from tactica.stores._session import SessionTracker
+from tactica.stores._session import PendingWrite, SessionTracker
+from tactica.stores._sql._protocol_sync import SQLConnection
 
-__all__ = ["TrackedRepository"]
+__all__ = ["SQLTrackedRepository", "TrackedRepository"]
 
 TAggregate = TypeVar("TAggregate")
 TId = TypeVar("TId")
@@ -69,3 +70,32 @@ class TrackedRepository(Generic[TAggregate, TId]):
     def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
         """Read one stored aggregate and its version, detached from storage; None if absent."""
         raise NotImplementedError
+
+
+class SQLTrackedRepository(TrackedRepository[TAggregate, TId]):
+    """A tracked repository that writes through a SQL connection, one transaction a commit."""
+
+    connection: SQLConnection
+
+    def commit(self) -> None:
+        """Store every change in one transaction; on conflict raise and store nothing."""
+        self.connection.begin()
+        try:
+            writes = self.write()
+            self.connection.commit()
+        except BaseException:
+            self.connection.rollback()
+            raise
+        self.acknowledge(writes)
+
+    def write(self) -> list[PendingWrite[TAggregate]]:
+        """Make this session's writes in the caller's open transaction; raise on conflict.
+
+        For a unit of work that commits several repositories together; call `acknowledge`
+        with the result once the transaction has committed.
+        """
+        raise NotImplementedError
+
+    def acknowledge(self, writes: list[PendingWrite[TAggregate]]) -> None:
+        """Take note that `writes` were committed."""
+        self.tracker.acknowledge((write.aggregate_id, write.expected_version) for write in writes)

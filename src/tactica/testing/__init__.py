@@ -9,17 +9,37 @@ from tactica._extras import require_extra as _require_extra
 
 _require_extra("pytest", feature="tactica.testing", extra="testing")
 
+from tactica.testing._event_store_async import AsyncEventStoreContract, new_event
+from tactica.testing._event_store_sync import EventStoreContract
 from tactica.testing._repository_async import AsyncRepositoryContract
 from tactica.testing._repository_sync import RepositoryContract
-from tactica.testing._sample import Account, AccountId, Card, Deposited
+from tactica.testing._sample import (
+    Account,
+    AccountId,
+    Card,
+    Deposited,
+    PriceChanged,
+    Product,
+    Restocked,
+)
 from tactica.testing._services import require_service
+from tactica.testing._unit_of_work_async import AsyncUnitOfWorkContract
+from tactica.testing._unit_of_work_sync import UnitOfWorkContract
 
 __all__ = [
     "Account",
     "AccountId",
+    "AsyncEventStoreContract",
     "AsyncRepositoryContract",
+    "AsyncUnitOfWorkContract",
     "Card",
     "Deposited",
+    "EventStoreContract",
+    "PriceChanged",
+    "Product",
     "RepositoryContract",
+    "Restocked",
+    "UnitOfWorkContract",
+    "new_event",
     "require_service",
 ]

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from tactica.dataclasses import AggregateRoot, DomainEvent, Entity
 
-__all__ = ["Account", "AccountId", "Card", "Deposited"]
+__all__ = ["Account", "AccountId", "Card", "Deposited", "PriceChanged", "Product", "Restocked"]
 
 AccountId = NewType("AccountId", UUID)
 
@@ -36,3 +36,28 @@ class Account(AggregateRoot[AccountId]):
         """Pay `amount` in and record it."""
         self.balance += amount
         self.record(Deposited(account_id=self.id, amount=amount))
+
+
+class Restocked(DomainEvent, name="tactica.testing.restocked"):
+    """Stock arrived for a product: a domain event, which stays inside the service."""
+
+    sku: str
+    quantity: int
+
+
+class PriceChanged(DomainEvent, name="tactica.testing.price-changed", integration=True):
+    """A product's price changed: an integration event, which goes through the outbox."""
+
+    sku: str
+    price: int
+
+
+class Product(AggregateRoot[str]):
+    """A product with a stock level: the aggregate the unit-of-work contract stores."""
+
+    stock: int = 0
+
+    def restock(self, quantity: int) -> None:
+        """Add `quantity` to the stock and record it."""
+        self.stock += quantity
+        self.record(Restocked(sku=self.id, quantity=quantity))

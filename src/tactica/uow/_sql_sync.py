@@ -7,30 +7,15 @@ from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from tactica.codec import JsonCodec
+from tactica.codec._upcasting import Upcasters
+from tactica.eventsourcing._repository_sync import SQLEventSourcedRepository
 from tactica.outbox import OutboxMessage
+from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
 from tactica.stores._sql._protocol_sync import SQLConnection
 from tactica.stores._sql._repository_sync import SQLRepository
 from tactica.uow._unit_sync import UnitOfWork
 
 __all__ = ["SQLUnitOfWork"]
-
-_INSERT_OUTBOX = (
-    "INSERT INTO tactica_outbox (message_id, type_name, schema_version, payload, occurred_at,"
-    " correlation_id, causation_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-
-
-def _outbox_row(message: OutboxMessage) -> tuple[object, ...]:
-    return (
-        str(message.message_id),
-        message.type_name,
-        message.schema_version,
-        message.payload,
-        message.occurred_at.isoformat(),
-        None if message.correlation_id is None else str(message.correlation_id),
-        None if message.causation_id is None else str(message.causation_id),
-    )
-
 
 R = TypeVar("R")
 
@@ -61,6 +46,32 @@ class SQLUnitOfWork(UnitOfWork):
             )
         )
 
+    def event_sourced(
+        self,
+        aggregate_type: type[R],
+        *,
+        codec: JsonCodec | None = None,
+        upcasters: Upcasters | None = None,
+        stream_prefix: str | None = None,
+        snapshot_every: int | None = None,
+    ) -> SQLEventSourcedRepository[R, Any]:
+        """Return a tracked repository of an event-sourced `aggregate_type` on this connection.
+
+        Its new events are appended in this unit's transaction, with the state rows of the
+        other repositories and the outbox rows. With `snapshot_every`, a load that folds
+        that many events saves a snapshot in the same database.
+        """
+        return self.track(
+            SQLEventSourcedRepository(
+                aggregate_type,
+                self.connection,
+                codec=codec,
+                upcasters=upcasters,
+                stream_prefix=stream_prefix,
+                snapshot_every=snapshot_every,
+            )
+        )
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -78,7 +89,7 @@ class SQLUnitOfWork(UnitOfWork):
         try:
             writes = [(repository, repository.write()) for repository in self._repositories]
             for message in outbox:
-                self.connection.execute(_INSERT_OUTBOX, _outbox_row(message))
+                self.connection.execute(INSERT_OUTBOX, outbox_row(message))
             self.connection.commit()
         except BaseException:
             self.connection.rollback()

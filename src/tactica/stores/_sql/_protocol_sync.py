@@ -13,6 +13,11 @@ class SQLConnection(Protocol):
     """Statements with ``?`` placeholders, and explicit write transactions."""
 
     @property
+    def dialect(self) -> str:
+        """The database's SQLAlchemy dialect name: ``sqlite`` or ``postgresql``."""
+        ...
+
+    @property
     def schema(self) -> tuple[str, ...]:
         """The DDL statements creating tactica's tables in this database's dialect."""
         ...

@@ -13,25 +13,19 @@ from tactica.codec import JsonCodec
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError
 from tactica.stores._session import PendingWrite, SessionTracker, WriteKind, conflict
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
-from tactica.stores._tracked_async import AsyncTrackedRepository
+from tactica.stores._tracked_async import AsyncSQLTrackedRepository
 
-__all__ = ["AsyncSQLRepository", "async_create_schema"]
+__all__ = ["AsyncSQLRepository"]
 
 TAggregate = TypeVar("TAggregate")
 TId = TypeVar("TId")
-
-
-async def async_create_schema(connection: AsyncSQLConnection) -> None:
-    """Create tactica's tables if they do not exist yet (safe to run again)."""
-    for statement in connection.schema:
-        await connection.execute(statement)
 
 
 def _key(aggregate_id: object) -> str:
     return str(aggregate_id)
 
 
-class AsyncSQLRepository(AsyncTrackedRepository[TAggregate, TId]):
+class AsyncSQLRepository(AsyncSQLTrackedRepository[TAggregate, TId]):
     """Stores aggregates as JSON rows in a SQL database; one instance is one session of work.
 
     It behaves exactly like the in-memory repository (both pass the same contract): an
@@ -54,31 +48,12 @@ class AsyncSQLRepository(AsyncTrackedRepository[TAggregate, TId]):
         self.type_name = type_name or f"{aggregate_type.__module__}:{aggregate_type.__qualname__}"
         self.tracker: SessionTracker[TAggregate] = SessionTracker(self.codec.encode)
 
-    async def commit(self) -> None:
-        """Store every change in one transaction; on conflict raise and store nothing."""
-        await self.connection.begin()
-        try:
-            writes = await self.write()
-            await self.connection.commit()
-        except BaseException:
-            await self.connection.rollback()
-            raise
-        self.acknowledge(writes)
-
     async def write(self) -> list[PendingWrite[TAggregate]]:
-        """Make this session's writes in the caller's open transaction; raise on conflict.
-
-        For a unit of work that commits several repositories together; call `acknowledge`
-        with the result once the transaction has committed.
-        """
+        """Make this session's writes in the caller's open transaction; raise on conflict."""
         writes = self.tracker.pending_writes()
         for write in writes:
             await self._write_one(write)
         return writes
-
-    def acknowledge(self, writes: list[PendingWrite[TAggregate]]) -> None:
-        """Take note that `writes` were committed."""
-        self.tracker.acknowledge((write.aggregate_id, write.expected_version) for write in writes)
 
     async def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
         rows = await self.connection.fetch(

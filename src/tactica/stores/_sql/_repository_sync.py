@@ -14,25 +14,19 @@ from tactica.codec import JsonCodec
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError
 from tactica.stores._session import PendingWrite, SessionTracker, WriteKind, conflict
 from tactica.stores._sql._protocol_sync import SQLConnection
-from tactica.stores._tracked_sync import TrackedRepository
+from tactica.stores._tracked_sync import SQLTrackedRepository
 
-__all__ = ["SQLRepository", "create_schema"]
+__all__ = ["SQLRepository"]
 
 TAggregate = TypeVar("TAggregate")
 TId = TypeVar("TId")
-
-
-def create_schema(connection: SQLConnection) -> None:
-    """Create tactica's tables if they do not exist yet (safe to run again)."""
-    for statement in connection.schema:
-        connection.execute(statement)
 
 
 def _key(aggregate_id: object) -> str:
     return str(aggregate_id)
 
 
-class SQLRepository(TrackedRepository[TAggregate, TId]):
+class SQLRepository(SQLTrackedRepository[TAggregate, TId]):
     """Stores aggregates as JSON rows in a SQL database; one instance is one session of work.
 
     It behaves exactly like the in-memory repository (both pass the same contract): an
@@ -55,31 +49,12 @@ class SQLRepository(TrackedRepository[TAggregate, TId]):
         self.type_name = type_name or f"{aggregate_type.__module__}:{aggregate_type.__qualname__}"
         self.tracker: SessionTracker[TAggregate] = SessionTracker(self.codec.encode)
 
-    def commit(self) -> None:
-        """Store every change in one transaction; on conflict raise and store nothing."""
-        self.connection.begin()
-        try:
-            writes = self.write()
-            self.connection.commit()
-        except BaseException:
-            self.connection.rollback()
-            raise
-        self.acknowledge(writes)
-
     def write(self) -> list[PendingWrite[TAggregate]]:
-        """Make this session's writes in the caller's open transaction; raise on conflict.
-
-        For a unit of work that commits several repositories together; call `acknowledge`
-        with the result once the transaction has committed.
-        """
+        """Make this session's writes in the caller's open transaction; raise on conflict."""
         writes = self.tracker.pending_writes()
         for write in writes:
             self._write_one(write)
         return writes
-
-    def acknowledge(self, writes: list[PendingWrite[TAggregate]]) -> None:
-        """Take note that `writes` were committed."""
-        self.tracker.acknowledge((write.aggregate_id, write.expected_version) for write in writes)
 
     def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
         rows = self.connection.fetch(

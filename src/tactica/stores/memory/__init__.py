@@ -5,7 +5,17 @@ hold for the database backends too.
 """
 
 from tactica.stores.memory._database import InMemoryDatabase
+from tactica.stores.memory._event_log import InMemoryEventLog
+from tactica.stores.memory._event_store_async import AsyncInMemoryEventStore
+from tactica.stores.memory._event_store_sync import InMemoryEventStore
 from tactica.stores.memory._repository_async import AsyncInMemoryRepository
 from tactica.stores.memory._repository_sync import InMemoryRepository
 
-__all__ = ["AsyncInMemoryRepository", "InMemoryDatabase", "InMemoryRepository"]
+__all__ = [
+    "AsyncInMemoryEventStore",
+    "AsyncInMemoryRepository",
+    "InMemoryDatabase",
+    "InMemoryEventLog",
+    "InMemoryEventStore",
+    "InMemoryRepository",
+]

@@ -7,18 +7,22 @@ from tactica._extras import require_extra as _require_extra
 
 _require_extra("psycopg", feature="tactica.stores.postgres", extra="postgres")
 
-from tactica.stores._sql._repository_async import async_create_schema
-from tactica.stores._sql._repository_sync import create_schema
+from tactica.stores._sql._schema_async import async_create_schema
+from tactica.stores._sql._schema_sync import create_schema
 from tactica.stores.postgres._connection import AsyncPostgresConnection, PostgresConnection
+from tactica.stores.postgres._event_store_async import AsyncPostgresEventStore
+from tactica.stores.postgres._event_store_sync import PostgresEventStore
 from tactica.stores.postgres._repository import AsyncPostgresRepository, PostgresRepository
 from tactica.stores.postgres._unit_async import AsyncPostgresUnitOfWork
 from tactica.stores.postgres._unit_sync import PostgresUnitOfWork
 
 __all__ = [
     "AsyncPostgresConnection",
+    "AsyncPostgresEventStore",
     "AsyncPostgresRepository",
     "AsyncPostgresUnitOfWork",
     "PostgresConnection",
+    "PostgresEventStore",
     "PostgresRepository",
     "PostgresUnitOfWork",
     "async_create_schema",

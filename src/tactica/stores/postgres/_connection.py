@@ -14,32 +14,45 @@ from typing import Any, LiteralString, cast
 import psycopg
 from psycopg import errors
 from psycopg.pq import TransactionStatus
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
+
+from tactica.errors import CommitOutcomeUnknownError, DatabaseConnectionError
+from tactica.stores._sql._identifiers import checked_identifier, quoted
+from tactica.stores._sql._schemas import POSTGRES_SCHEMA
 
 __all__ = ["AsyncPostgresConnection", "PostgresConnection"]
 
-_SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS tactica_aggregates (
-    aggregate_type TEXT NOT NULL,
-    aggregate_id TEXT NOT NULL,
-    version BIGINT NOT NULL,
-    state BYTEA NOT NULL,
-    PRIMARY KEY (aggregate_type, aggregate_id)
-)
-""",
-    """
-CREATE TABLE IF NOT EXISTS tactica_outbox (
-    message_id TEXT PRIMARY KEY,
-    type_name TEXT NOT NULL,
-    schema_version INTEGER NOT NULL,
-    payload BYTEA NOT NULL,
-    occurred_at TEXT NOT NULL,
-    correlation_id TEXT,
-    causation_id TEXT,
-    stored_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-)
-""",
-)
+
+def _is_lost(connection: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> bool:
+    return connection.closed or connection.broken
+
+
+def _lost(error: psycopg.OperationalError, *, committing: bool) -> DatabaseConnectionError:
+    if committing:
+        return CommitOutcomeUnknownError(
+            f"the connection to PostgreSQL was lost while COMMIT was on its way ({error}); "
+            "the transaction may or may not be stored: read it back before retrying"
+        )
+    return DatabaseConnectionError(
+        f"the connection to PostgreSQL was lost mid-transaction ({error}); the server rolled "
+        "the transaction back, so nothing of it was stored: retry with a new unit of work"
+    )
+
+
+def _unreachable(error: psycopg.OperationalError) -> DatabaseConnectionError:
+    return DatabaseConnectionError(
+        f"cannot connect to PostgreSQL ({error}); nothing was sent: check that the server is "
+        "up and the connection string, then retry"
+    )
+
+
+def _checked_namespace(namespace: str | None) -> str | None:
+    return None if namespace is None else checked_identifier(namespace, "namespace")
+
+
+def _search_path(namespace: str) -> LiteralString:
+    # The name passed checked_identifier: letters, digits and underscores only.
+    return cast("LiteralString", f"SET search_path TO {quoted(namespace)}")  # type: ignore[redundant-cast]
 
 
 @lru_cache(maxsize=256)
@@ -52,88 +65,173 @@ def _psycopg_sql(sql: str) -> LiteralString:
 
 
 class PostgresConnection:
-    """A sync PostgreSQL connection: `execute`, `fetch` and explicit transactions."""
+    """A sync PostgreSQL connection: `execute`, `fetch` and explicit transactions.
 
-    schema = _SCHEMA
+    Made from a connection string it opens its own connection; made from a psycopg
+    ``ConnectionPool`` it borrows one and gives it back on `close`, as it found it. With
+    `namespace`, tactica's tables live in that PostgreSQL schema (its name is checked, then
+    quoted, and set as the connection's ``search_path``).
+    """
+
+    dialect = "postgresql"
+    schema = POSTGRES_SCHEMA
     unique_violation: type[BaseException] = errors.UniqueViolation
 
-    __slots__ = ("_raw", "conninfo")
+    __slots__ = ("_lent_autocommit", "_pool", "_raw", "namespace")
 
-    def __init__(self, conninfo: str) -> None:
-        """Connect with a libpq connection string, e.g. ``"host=127.0.0.1 dbname=app"``."""
-        self.conninfo = conninfo
-        self._raw = psycopg.connect(conninfo, autocommit=True)
+    def __init__(self, source: str | ConnectionPool[Any], *, namespace: str | None = None) -> None:
+        """Connect with a libpq string (``"host=127.0.0.1 dbname=app"``) or borrow from a pool."""
+        self.namespace = _checked_namespace(namespace)
+        self._pool: ConnectionPool[Any] | None = None
+        if isinstance(source, str):
+            try:
+                self._raw: psycopg.Connection[Any] = psycopg.connect(source, autocommit=True)
+            except psycopg.OperationalError as error:
+                raise _unreachable(error) from error
+        else:
+            self._pool = source
+            self._raw = source.getconn()
+            # tactica says BEGIN itself; the pool's own setting is put back on return.
+            self._lent_autocommit = self._raw.autocommit
+            self._raw.autocommit = True
+        if self.namespace is not None:
+            self._raw.execute(_search_path(self.namespace))
+
+    def _run(
+        self, sql: str, parameters: Sequence[Any] = (), *, committing: bool = False
+    ) -> psycopg.Cursor[Any]:
+        try:
+            return self._raw.execute(_psycopg_sql(sql), parameters)
+        except psycopg.OperationalError as error:
+            if _is_lost(self._raw):
+                raise _lost(error, committing=committing) from error
+            raise
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
         """Run one statement; return how many rows it changed."""
-        return self._raw.execute(_psycopg_sql(sql), parameters).rowcount
+        return self._run(sql, parameters).rowcount
 
     def fetch(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one query; return its rows."""
-        return self._raw.execute(_psycopg_sql(sql), parameters).fetchall()
+        return self._run(sql, parameters).fetchall()
 
     def begin(self) -> None:
         """Start a transaction."""
-        self._raw.execute("BEGIN")
+        self._run("BEGIN")
 
     def commit(self) -> None:
-        """Commit the open transaction."""
-        self._raw.execute("COMMIT")
+        """Commit the open transaction; a lost connection is `CommitOutcomeUnknownError`."""
+        self._run("COMMIT", committing=True)
 
     def rollback(self) -> None:
-        """Roll back the open transaction, if any."""
+        """Roll back the open transaction, if any (a lost connection has none left)."""
+        if _is_lost(self._raw):
+            return
         if self._raw.info.transaction_status != TransactionStatus.IDLE:
             self._raw.execute("ROLLBACK")
 
     def close(self) -> None:
-        """Close the connection."""
-        self._raw.close()
+        """Close the connection, or give a borrowed one back to its pool."""
+        if self._pool is None:
+            self._raw.close()
+            return
+        if not _is_lost(self._raw):
+            self.rollback()
+            if self.namespace is not None:
+                self._raw.execute("RESET search_path")
+            self._raw.autocommit = self._lent_autocommit
+        self._pool.putconn(self._raw)
 
 
 class AsyncPostgresConnection:
-    """An async PostgreSQL connection, opened on first use (so it can be made anywhere)."""
+    """An async PostgreSQL connection, opened on first use (so it can be made anywhere).
 
-    schema = _SCHEMA
+    Made from a connection string it opens its own connection; made from a psycopg
+    ``AsyncConnectionPool`` it borrows one and gives it back on `close`, as it found it.
+    With `namespace`, tactica's tables live in that PostgreSQL schema (its name is
+    checked, then quoted, and set as the connection's ``search_path``).
+    """
+
+    dialect = "postgresql"
+    schema = POSTGRES_SCHEMA
     unique_violation: type[BaseException] = errors.UniqueViolation
 
-    __slots__ = ("_raw", "conninfo")
+    __slots__ = ("_lent_autocommit", "_raw", "_source", "namespace")
 
-    def __init__(self, conninfo: str) -> None:
-        """Remember the libpq connection string; the connection opens on first use."""
-        self.conninfo = conninfo
+    def __init__(
+        self, source: str | AsyncConnectionPool[Any], *, namespace: str | None = None
+    ) -> None:
+        """Remember where to connect (a libpq string, or a pool); it connects on first use."""
+        self.namespace = _checked_namespace(namespace)
+        self._source = source
         self._raw: psycopg.AsyncConnection[Any] | None = None
+        self._lent_autocommit = False
 
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
-        if self._raw is None:
-            self._raw = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
-        return self._raw
+        if self._raw is not None:
+            return self._raw
+        if isinstance(self._source, str):
+            try:
+                raw = await psycopg.AsyncConnection.connect(self._source, autocommit=True)
+            except psycopg.OperationalError as error:
+                raise _unreachable(error) from error
+        else:
+            raw = await self._source.getconn()
+            # tactica says BEGIN itself; the pool's own setting is put back on return.
+            self._lent_autocommit = raw.autocommit
+            await raw.set_autocommit(True)
+        if self.namespace is not None:
+            await raw.execute(_search_path(self.namespace))
+        self._raw = raw
+        return raw
+
+    async def _run(
+        self, sql: str, parameters: Sequence[Any] = (), *, committing: bool = False
+    ) -> psycopg.AsyncCursor[Any]:
+        connection = await self._connection()
+        try:
+            return await connection.execute(_psycopg_sql(sql), parameters)
+        except psycopg.OperationalError as error:
+            if _is_lost(connection):
+                raise _lost(error, committing=committing) from error
+            raise
 
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
         """Run one statement; return how many rows it changed."""
-        connection = await self._connection()
-        return (await connection.execute(_psycopg_sql(sql), parameters)).rowcount
+        return (await self._run(sql, parameters)).rowcount
 
     async def fetch(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one query; return its rows."""
-        connection = await self._connection()
-        cursor = await connection.execute(_psycopg_sql(sql), parameters)
-        return await cursor.fetchall()
+        return await (await self._run(sql, parameters)).fetchall()
 
     async def begin(self) -> None:
         """Start a transaction."""
-        await (await self._connection()).execute("BEGIN")
+        await self._run("BEGIN")
 
     async def commit(self) -> None:
-        """Commit the open transaction."""
-        await (await self._connection()).execute("COMMIT")
+        """Commit the open transaction; a lost connection is `CommitOutcomeUnknownError`."""
+        await self._run("COMMIT", committing=True)
 
     async def rollback(self) -> None:
-        """Roll back the open transaction, if any."""
+        """Roll back the open transaction, if any (a lost connection has none left)."""
         connection = await self._connection()
+        if _is_lost(connection):
+            return
         if connection.info.transaction_status != TransactionStatus.IDLE:
             await connection.execute("ROLLBACK")
 
     async def close(self) -> None:
-        """Close the connection, if it was ever opened."""
-        if self._raw is not None:
-            await self._raw.close()
+        """Close the connection if it was ever opened, or give it back to its pool."""
+        raw, self._raw = self._raw, None
+        if raw is None:
+            return
+        if isinstance(self._source, str):
+            await raw.close()
+            return
+        if not _is_lost(raw):
+            if raw.info.transaction_status != TransactionStatus.IDLE:
+                await raw.execute("ROLLBACK")
+            if self.namespace is not None:
+                await raw.execute("RESET search_path")
+            await raw.set_autocommit(self._lent_autocommit)
+        await self._source.putconn(raw)

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
 from tactica.codec import JsonCodec
 from tactica.stores.postgres._connection import PostgresConnection
 from tactica.uow._sql_sync import SQLUnitOfWork
@@ -13,10 +17,21 @@ __all__ = ["PostgresUnitOfWork"]
 class PostgresUnitOfWork(SQLUnitOfWork):
     """A unit of work on one PostgreSQL connection: one transaction per commit.
 
-    Make repositories with `repository` in your subclass's ``__init__``; the connection
-    opens on first use and is closed when the unit of work is left.
+    Make repositories with `repository` in your subclass's ``__init__``; the connection is
+    the unit of work's own and is closed when the unit of work is left.
     """
 
-    def __init__(self, conninfo: str, *, codec: JsonCodec | None = None) -> None:
-        """Work on the database `conninfo` names (its schema must exist: `create_schema`)."""
-        super().__init__(PostgresConnection(conninfo), codec=codec)
+    def __init__(
+        self,
+        source: str | ConnectionPool[Any],
+        *,
+        codec: JsonCodec | None = None,
+        namespace: str | None = None,
+    ) -> None:
+        """Work on the database a libpq string names, or on a connection from a pool.
+
+        A pool saves the connection set-up (milliseconds) per unit of work; the borrowed
+        connection goes back when the unit of work is left. With `namespace`, tactica's
+        tables are those of that PostgreSQL schema. They must exist: `create_schema`.
+        """
+        super().__init__(PostgresConnection(source, namespace=namespace), codec=codec)

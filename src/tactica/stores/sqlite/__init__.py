@@ -4,15 +4,19 @@ Files use WAL and every write transaction is ``BEGIN IMMEDIATE`` with a busy tim
 concurrent writers queue rather than fail with "database is locked".
 """
 
-from tactica.stores._sql._repository_async import async_create_schema
-from tactica.stores._sql._repository_sync import create_schema
+from tactica.stores._sql._schema_async import async_create_schema
+from tactica.stores._sql._schema_sync import create_schema
 from tactica.stores.sqlite._connection import AsyncSQLiteConnection, SQLiteConnection
+from tactica.stores.sqlite._event_store_async import AsyncSQLiteEventStore
+from tactica.stores.sqlite._event_store_sync import SQLiteEventStore
 from tactica.stores.sqlite._repository import AsyncSQLiteRepository, SQLiteRepository
 
 __all__ = [
     "AsyncSQLiteConnection",
+    "AsyncSQLiteEventStore",
     "AsyncSQLiteRepository",
     "SQLiteConnection",
+    "SQLiteEventStore",
     "SQLiteRepository",
     "async_create_schema",
     "create_schema",

@@ -16,35 +16,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from tactica.stores._sql._schemas import SQLITE_SCHEMA
+
 __all__ = ["AsyncSQLiteConnection", "Row", "SQLiteConnection"]
 
 Row = tuple[Any, ...]
 
 _BUSY_TIMEOUT_S = 60.0
-
-_SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS tactica_aggregates (
-    aggregate_type TEXT NOT NULL,
-    aggregate_id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    state BLOB NOT NULL,
-    PRIMARY KEY (aggregate_type, aggregate_id)
-) WITHOUT ROWID
-""",
-    """
-CREATE TABLE IF NOT EXISTS tactica_outbox (
-    message_id TEXT PRIMARY KEY,
-    type_name TEXT NOT NULL,
-    schema_version INTEGER NOT NULL,
-    payload BLOB NOT NULL,
-    occurred_at TEXT NOT NULL,
-    correlation_id TEXT,
-    causation_id TEXT,
-    stored_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-)
-""",
-)
 
 
 def _open(path: str | Path, busy_timeout: float) -> sqlite3.Connection:
@@ -60,7 +38,8 @@ def _open(path: str | Path, busy_timeout: float) -> sqlite3.Connection:
 class SQLiteConnection:
     """A sync SQLite connection: `execute`, `fetch` and explicit transactions."""
 
-    schema = _SCHEMA
+    dialect = "sqlite"
+    schema = SQLITE_SCHEMA
     unique_violation: type[BaseException] = sqlite3.IntegrityError
 
     __slots__ = ("_raw", "path")
@@ -103,7 +82,8 @@ class AsyncSQLiteConnection:
     blocks the event loop.
     """
 
-    schema = _SCHEMA
+    dialect = "sqlite"
+    schema = SQLITE_SCHEMA
     unique_violation: type[BaseException] = sqlite3.IntegrityError
 
     __slots__ = ("_executor", "_raw", "path")

@@ -1,0 +1,48 @@
+# Generated from _cache_async.py by tools/unasync.py; do not edit. Run `make codegen`.
+"""An in-process snapshot cache (sync colour): the latest state of hot aggregates in memory."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from tactica.ports._events import Snapshot
+
+__all__ = ["SnapshotCache"]
+
+
+class SnapshotCache:
+    """Keeps the snapshots of the `max_entries` most recently used streams in this process.
+
+    Give it to a repository as its ``snapshots`` to skip both the database read of a
+    snapshot and most of the replay: a load decodes the cached state and fast-forwards it
+    by the events stored since. Nothing is shared between processes, and a restart starts
+    cold; the event stream stays the truth.
+    """
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        """Hold at most `max_entries` snapshots, evicting the least recently used."""
+        if type(max_entries) is not int or max_entries < 1:
+            msg = f"max_entries must be an int >= 1, not {max_entries!r}"
+            raise ValueError(msg)
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, Snapshot] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Keep `snapshot` as its stream's latest, unless a newer one is cached."""
+        with self._lock:
+            cached = self._entries.get(snapshot.stream_id)
+            if cached is None or cached.version <= snapshot.version:
+                self._entries[snapshot.stream_id] = snapshot
+            self._entries.move_to_end(snapshot.stream_id)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def load_snapshot(self, stream_id: str) -> Snapshot | None:
+        """Return the cached snapshot of a stream, or ``None``."""
+        with self._lock:
+            found = self._entries.get(stream_id)
+            if found is not None:
+                self._entries.move_to_end(stream_id)
+            return found

@@ -1,0 +1,75 @@
+"""The event-sourced unit of work (async colour): every touched stream in one store commit."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from tactica.codec import JsonCodec
+from tactica.codec._upcasting import Upcasters
+from tactica.errors import WrongExpectedVersionError
+from tactica.eventsourcing._repository_async import AsyncEventSourcedRepository
+from tactica.outbox import OutboxMessage
+from tactica.ports._event_store_async import AsyncEventStore
+from tactica.ports._snapshots_async import AsyncSnapshotStore
+from tactica.uow._unit_async import AsyncUnitOfWork
+
+__all__ = ["AsyncEventSourcedUnitOfWork"]
+
+A = TypeVar("A")
+
+
+class AsyncEventSourcedUnitOfWork(AsyncUnitOfWork):
+    """A unit of work over an event store: every touched stream in one atomic commit.
+
+    The new events of every touched aggregate are appended, each stream at the version it
+    was read, together with the outbox rows of integration events.
+
+    Make repositories with `event_sourced` in your subclass's ``__init__``. Any event store
+    works (memory, SQLite, PostgreSQL, SQLAlchemy); to mix state-stored and event-sourced
+    aggregates in one SQL transaction, use the SQL unit of work's ``event_sourced``.
+    """
+
+    def __init__(self, store: AsyncEventStore, *, codec: JsonCodec | None = None) -> None:
+        """Work on `store`; `codec` encodes outbox payloads."""
+        super().__init__(codec=codec)
+        self.store = store
+
+    def event_sourced(
+        self,
+        aggregate_type: type[A],
+        *,
+        codec: JsonCodec | None = None,
+        upcasters: Upcasters | None = None,
+        stream_prefix: str | None = None,
+        snapshots: AsyncSnapshotStore | None = None,
+        snapshot_every: int = 100,
+    ) -> AsyncEventSourcedRepository[A, Any]:
+        """Return a tracked repository of the event-sourced `aggregate_type` on the store.
+
+        For snapshots, pass the store itself (or an `AsyncSnapshotCache`) as `snapshots`.
+        """
+        return self.track(
+            AsyncEventSourcedRepository(
+                aggregate_type,
+                self.store,
+                codec=codec,
+                upcasters=upcasters,
+                stream_prefix=stream_prefix,
+                snapshots=snapshots,
+                snapshot_every=snapshot_every,
+            )
+        )
+
+    async def _store(self, outbox: list[OutboxMessage]) -> None:
+        repositories: list[AsyncEventSourcedRepository[Any, Any]] = self._repositories
+        parts = [(repository, repository.pending_appends()) for repository in repositories]
+        appends = [append for _, appends in parts for append in appends]
+        if not appends and not outbox:
+            return
+        try:
+            results = await self.store.commit(appends, outbox=outbox)
+        except WrongExpectedVersionError as error:
+            owner = next(r for r, own in parts if any(a.stream_id == error.stream_id for a in own))
+            raise owner.conflict(error) from error
+        for repository, _ in parts:
+            repository.acknowledge(results)

@@ -1,0 +1,21 @@
+"""The snapshot port (async colour): an aggregate's latest encoded state per stream."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tactica.ports._events import Snapshot
+
+__all__ = ["AsyncSnapshotStore"]
+
+
+class AsyncSnapshotStore(Protocol):
+    """Keeps the latest snapshot of each stream; event stores implement it too."""
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Store `snapshot`, replacing the stream's previous one."""
+        ...
+
+    async def load_snapshot(self, stream_id: str) -> Snapshot | None:
+        """Return the stream's latest snapshot, or ``None``."""
+        ...

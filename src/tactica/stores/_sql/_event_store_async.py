@@ -1,0 +1,307 @@
+"""The SQL event store (async colour): one implementation for SQLite, PostgreSQL and SQLAlchemy.
+
+Statements use ``?`` placeholders and run through a tactica SQL connection; the few
+differences between databases (who stamps ``recorded_at``, how a UUID is stored, how a
+global read stays gap-free) are in `tactica.stores._sql._event_rows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Collection, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from typing import Literal
+
+from tactica._acompat import AsyncLock
+from tactica.errors import (
+    AppendOutcomeUnknownError,
+    CommitOutcomeUnknownError,
+    ConcurrencyError,
+    ConfigurationError,
+    WrongExpectedVersionError,
+)
+from tactica.outbox import OutboxMessage
+from tactica.ports._events import (
+    MAX_EVENT_BYTES,
+    AppendResult,
+    Expected,
+    NewEvent,
+    RecordedEvent,
+    Snapshot,
+    StreamAppend,
+    already_appended,
+    checked_checkpoint,
+    expectation_met,
+)
+from tactica.ports._reads import checked_read, checked_read_all
+from tactica.ports._store_base_async import AsyncEventStoreBase
+from tactica.stores._sql._event_rows import (
+    by_ids,
+    event_row,
+    global_read,
+    insert_event,
+    recorded,
+    stream_read,
+    uuid_value,
+)
+from tactica.stores._sql._outbox import INSERT_OUTBOX_ONCE, outbox_row
+from tactica.stores._sql._protocol_async import AsyncSQLConnection
+
+__all__ = ["AsyncSQLEventStore", "GlobalOrder", "async_write_appends"]
+
+GlobalOrder = Literal["horizon", "table_lock"]
+"""How PostgreSQL keeps global reads gap-free: the xid8 horizon, or a table lock per append."""
+
+_CHECKPOINT = (
+    "INSERT INTO tactica_checkpoints (name, position) VALUES (?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET position = excluded.position"
+)
+_CONFLICT_RETRIES = 5
+_SAVE_SNAPSHOT = (
+    "INSERT INTO tactica_snapshots (stream_id, version, type_name, schema_version, state)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,"
+    " type_name = excluded.type_name, schema_version = excluded.schema_version,"
+    " state = excluded.state"
+)
+
+
+async def _current_version(connection: AsyncSQLConnection, stream_id: str) -> int:
+    rows = await connection.fetch(
+        "SELECT COALESCE(MAX(stream_version), 0) FROM tactica_events WHERE stream_id = ?",
+        (stream_id,),
+    )
+    return int(rows[0][0])
+
+
+async def _retried(
+    connection: AsyncSQLConnection, stream_id: str, events: tuple[NewEvent, ...]
+) -> AppendResult | None:
+    """Say whether these very events are stored already (see `already_appended`)."""
+    ids = [uuid_value(connection.dialect, event.event_id) for event in events]
+    stored = [recorded(row) for row in await connection.fetch(by_ids(len(ids)), ids)]
+    return already_appended(stream_id, events, stored)
+
+
+async def async_write_appends(
+    connection: AsyncSQLConnection,
+    appends: Sequence[tuple[str, tuple[NewEvent, ...], Expected]],
+    outbox: Sequence[OutboxMessage] = (),
+    checkpoint: tuple[str, int] | None = None,
+    *,
+    table_lock: bool = False,
+) -> list[AppendResult]:
+    """Write checked appends, outbox rows and a checkpoint in the caller's open transaction.
+
+    Raises `WrongExpectedVersionError` or `DuplicateEventError` before the caller commits;
+    the caller then rolls back, and nothing of the commit is stored.
+    """
+    dialect = connection.dialect
+    if table_lock and dialect == "postgresql":
+        await connection.execute("LOCK TABLE tactica_events IN EXCLUSIVE MODE")
+    now = datetime.now(UTC)
+    statement = insert_event(dialect)
+    results: list[AppendResult] = []
+    for stream_id, events, expected in appends:
+        retry = await _retried(connection, stream_id, events)
+        if retry is not None:
+            results.append(retry)
+            continue
+        if dialect == "postgresql" and not table_lock and not isinstance(expected, int):
+            # Without a version to expect, a writer that lost the race would only retry
+            # into the next one: take turns per stream instead (released at commit).
+            await connection.fetch(
+                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (stream_id,)
+            )
+        current = await _current_version(connection, stream_id)
+        if not expectation_met(expected, current):
+            # The first try of a retried append may have committed since the id look-up.
+            retry = await _retried(connection, stream_id, events)
+            if retry is not None:
+                results.append(retry)
+                continue
+            raise WrongExpectedVersionError(stream_id, expected, current)
+        position = 0
+        for offset, event in enumerate(events, start=1):
+            row = event_row(dialect, stream_id, current + offset, event, now)
+            position = int((await connection.fetch(statement, row))[0][0])
+        results.append(AppendResult(stream_id, current + len(events), position))
+    for message in outbox:
+        await connection.execute(INSERT_OUTBOX_ONCE, outbox_row(message))
+    if checkpoint is not None:
+        await connection.execute(_CHECKPOINT, checkpoint)
+    return results
+
+
+Connections = Callable[[], AbstractAsyncContextManager[AsyncSQLConnection]]
+
+
+class AsyncSQLEventStore(AsyncEventStoreBase):
+    """An event store on SQL connections; SQLite, PostgreSQL and SQLAlchemy use this one.
+
+    `connections` lends a connection per operation (one kept connection behind a lock, or
+    a pool). Appends run in one transaction each; a concurrent writer that took the same
+    stream version first makes this append a `WrongExpectedVersionError` (or, with
+    ``ANY``, a retry).
+    """
+
+    def __init__(
+        self,
+        connections: Connections,
+        *,
+        max_event_bytes: int = MAX_EVENT_BYTES,
+        global_order: GlobalOrder = "horizon",
+    ) -> None:
+        """Lend connections from `connections`; see `GlobalOrder` for `global_order`."""
+        if global_order not in {"horizon", "table_lock"}:
+            msg = f"global_order must be 'horizon' or 'table_lock', not {global_order!r}"
+            raise ConfigurationError(msg)
+        self._connections = connections
+        self.max_event_bytes = max_event_bytes
+        self.global_order = global_order
+
+    async def commit(
+        self,
+        appends: Sequence[StreamAppend],
+        *,
+        outbox: Sequence[OutboxMessage] = (),
+        checkpoint: tuple[str, int] | None = None,
+    ) -> list[AppendResult]:
+        """Append to several streams, write outbox rows and a checkpoint, in one transaction."""
+        checked = self.checked(appends)
+        mark = checked_checkpoint(checkpoint)
+        for attempt in range(_CONFLICT_RETRIES):
+            async with self._connections() as connection:
+                try:
+                    return await self._commit_once(connection, checked, outbox, mark)
+                except connection.unique_violation as error:
+                    # A writer took the same stream version (or event id) between our read
+                    # and our insert. Read again: the checks above then say what it means.
+                    if attempt == _CONFLICT_RETRIES - 1:
+                        streams = ", ".join(repr(stream_id) for stream_id, _, _ in checked)
+                        msg = (
+                            f"other writers kept appending to {streams} concurrently "
+                            f"({_CONFLICT_RETRIES} tries); load again and retry"
+                        )
+                        raise ConcurrencyError(msg) from error
+        raise AssertionError  # pragma: no cover - the loop returns or raises
+
+    async def _commit_once(
+        self,
+        connection: AsyncSQLConnection,
+        checked: list[tuple[str, tuple[NewEvent, ...], Expected]],
+        outbox: Sequence[OutboxMessage],
+        checkpoint: tuple[str, int] | None,
+    ) -> list[AppendResult]:
+        await connection.begin()
+        try:
+            results = await async_write_appends(
+                connection,
+                checked,
+                outbox,
+                checkpoint,
+                table_lock=self.global_order == "table_lock",
+            )
+            await connection.commit()
+        except CommitOutcomeUnknownError as error:
+            msg = f"{error}; append the same events again (same ids) to settle it"
+            raise AppendOutcomeUnknownError(msg) from error
+        except BaseException:
+            await connection.rollback()
+            raise
+        return results
+
+    async def read(
+        self,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        backwards: bool = False,
+        limit: int | None = None,
+    ) -> list[RecordedEvent]:
+        """Return a stream's events between two versions (inclusive), oldest first by default."""
+        checked_read(stream_id, from_version, to_version, limit)
+        statement = stream_read(
+            bounded=to_version is not None, backwards=backwards, limited=limit is not None
+        )
+        parameters: list[object] = [stream_id, from_version]
+        parameters.extend(value for value in (to_version, limit) if value is not None)
+        async with self._connections() as connection:
+            rows = await connection.fetch(statement, parameters)
+        return [recorded(row) for row in rows]
+
+    async def read_all(
+        self, *, after: int = 0, limit: int = 1000, types: Collection[str] | None = None
+    ) -> list[RecordedEvent]:
+        """Return events of every stream after position `after`, in global commit order.
+
+        On PostgreSQL with the ``horizon`` order, events come in the order their
+        transactions started, and only once no older transaction is still running, so a
+        reader that resumes after the last position it saw never skips one.
+        """
+        checked_read_all(after, limit, types)
+        kinds = sorted(set(types)) if types is not None else []
+        async with self._connections() as connection:
+            horizon = connection.dialect == "postgresql" and self.global_order == "horizon"
+            statement = global_read(horizon=horizon, types=len(kinds))
+            head: list[object] = [after, after] if horizon else [after]
+            rows = await connection.fetch(statement, [*head, *kinds, limit])
+        return [recorded(row) for row in rows]
+
+    async def stream_version(self, stream_id: str) -> int:
+        """Return the version of a stream: its number of events, 0 if it does not exist."""
+        async with self._connections() as connection:
+            return await _current_version(connection, stream_id)
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Store `snapshot`, replacing the stream's previous one, in a transaction of its own."""
+        async with self._connections() as connection:
+            await connection.begin()
+            try:
+                await connection.execute(
+                    _SAVE_SNAPSHOT,
+                    (
+                        snapshot.stream_id,
+                        snapshot.version,
+                        snapshot.type_name,
+                        snapshot.schema_version,
+                        snapshot.state,
+                    ),
+                )
+                await connection.commit()
+            except BaseException:
+                await connection.rollback()
+                raise
+
+    async def load_snapshot(self, stream_id: str) -> Snapshot | None:
+        """Return the stream's latest snapshot, or ``None``."""
+        async with self._connections() as connection:
+            rows = await connection.fetch(
+                "SELECT version, type_name, schema_version, state FROM tactica_snapshots"
+                " WHERE stream_id = ?",
+                (stream_id,),
+            )
+        if not rows:
+            return None
+        version, type_name, schema_version, state = rows[0]
+        return Snapshot(stream_id, int(version), type_name, int(schema_version), bytes(state))
+
+    async def checkpoint(self, name: str) -> int:
+        """Return the position stored under `name` by a commit, 0 if there is none."""
+        async with self._connections() as connection:
+            rows = await connection.fetch(
+                "SELECT position FROM tactica_checkpoints WHERE name = ?", (name,)
+            )
+        return int(rows[0][0]) if rows else 0
+
+
+def async_kept_connection(connection: AsyncSQLConnection) -> Connections:
+    """Lend one connection to one operation at a time (a lock keeps their turns)."""
+    lock = AsyncLock()
+
+    @asynccontextmanager
+    async def lend() -> AsyncGenerator[AsyncSQLConnection]:
+        async with lock:
+            yield connection
+
+    return lend

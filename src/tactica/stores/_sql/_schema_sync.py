@@ -1,0 +1,66 @@
+# Generated from _schema_async.py by tools/unasync.py; do not edit. Run `make codegen`.
+"""tactica's schema management (sync colour): create or upgrade its tables, once, safely.
+
+Idempotent (every statement is ``IF NOT EXISTS``), versioned (a ``tactica_schema`` row
+records which version the tables are at, and a database newer than this tactica is
+refused), and safe when several processes start at once: PostgreSQL takes a transaction
+advisory lock, SQLite a ``BEGIN IMMEDIATE`` write lock, and the DDL is transactional.
+"""
+
+from __future__ import annotations
+
+from tactica.errors import ConfigurationError
+from tactica.stores._sql._identifiers import quoted
+from tactica.stores._sql._protocol_sync import SQLConnection
+
+__all__ = ["SCHEMA_VERSION", "create_schema"]
+
+SCHEMA_VERSION = 1
+"""The version of tactica's tables this release creates and reads."""
+
+_LOCK_KEY = 7_355_608_114  # any constant: every tactica process takes the same lock
+
+_VERSION_TABLE = (
+    "CREATE TABLE IF NOT EXISTS tactica_schema (component TEXT PRIMARY KEY, version INTEGER"
+    " NOT NULL)"
+)
+_RECORD_VERSION = (
+    "INSERT INTO tactica_schema (component, version) VALUES ('tactica', ?)"
+    " ON CONFLICT (component) DO UPDATE SET version = excluded.version"
+)
+
+
+def create_schema(connection: SQLConnection) -> None:
+    """Create tactica's tables (or bring them to `SCHEMA_VERSION`) in one transaction.
+
+    Safe to run at every start-up and from several processes at once. Raises
+    `ConfigurationError` if the database was set up by a newer tactica.
+    """
+    connection.begin()
+    try:
+        if connection.dialect == "postgresql":
+            connection.fetch("SELECT pg_advisory_xact_lock(?)", (_LOCK_KEY,))
+            namespace = getattr(connection, "namespace", None)
+            if namespace is not None:
+                connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(namespace)}")
+        connection.execute(_VERSION_TABLE)
+        rows = connection.fetch(
+            "SELECT version FROM tactica_schema WHERE component = 'tactica'"
+        )
+        _refuse_newer(int(rows[0][0]) if rows else 0)
+        for statement in connection.schema:
+            connection.execute(statement)
+        connection.execute(_RECORD_VERSION, (SCHEMA_VERSION,))
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+
+
+def _refuse_newer(found: int) -> None:
+    if found > SCHEMA_VERSION:
+        msg = (
+            f"the database holds tactica's tables at version {found}, newer than this "
+            f"tactica's {SCHEMA_VERSION}: upgrade tactica before using this database"
+        )
+        raise ConfigurationError(msg)

@@ -1,0 +1,92 @@
+"""The in-memory event store (async colour): the reference backend and the blessed fake."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from tactica.outbox import OutboxMessage
+from tactica.ports._events import (
+    MAX_EVENT_BYTES,
+    AppendResult,
+    RecordedEvent,
+    Snapshot,
+    StreamAppend,
+    checked_checkpoint,
+)
+from tactica.ports._reads import checked_read, checked_read_all, window
+from tactica.ports._store_base_async import AsyncEventStoreBase
+from tactica.stores.memory._event_log import InMemoryEventLog
+
+__all__ = ["AsyncInMemoryEventStore"]
+
+
+class AsyncInMemoryEventStore(AsyncEventStoreBase):
+    """An event store in this process's memory; it passes every event-store contract test.
+
+    Examples:
+        >>> import asyncio
+        >>> from datetime import UTC, datetime
+        >>> from tactica import uuid7
+        >>> from tactica.ports import NO_STREAM, NewEvent
+        >>> from tactica.stores.memory import AsyncInMemoryEventStore
+        >>> store = AsyncInMemoryEventStore()
+        >>> opened = NewEvent("bank.opened", b'{"owner":"Ada"}', uuid7(), datetime.now(UTC))
+        >>> result = asyncio.run(store.append("account-1", [opened], NO_STREAM))
+        >>> result.stream_version, result.position
+        (1, 1)
+    """
+
+    def __init__(
+        self, log: InMemoryEventLog | None = None, *, max_event_bytes: int = MAX_EVENT_BYTES
+    ) -> None:
+        """Store in `log` (a new one if omitted); refuse documents over `max_event_bytes`."""
+        self.log = log if log is not None else InMemoryEventLog()
+        self.max_event_bytes = max_event_bytes
+
+    async def commit(
+        self,
+        appends: Sequence[StreamAppend],
+        *,
+        outbox: Sequence[OutboxMessage] = (),
+        checkpoint: tuple[str, int] | None = None,
+    ) -> list[AppendResult]:
+        """Append to several streams, write outbox rows and a checkpoint, atomically."""
+        checked = self.checked(appends)
+        return self.log.commit(checked, tuple(outbox), checked_checkpoint(checkpoint))
+
+    async def read(
+        self,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        backwards: bool = False,
+        limit: int | None = None,
+    ) -> list[RecordedEvent]:
+        """Return a stream's events between two versions (inclusive), oldest first by default."""
+        checked_read(stream_id, from_version, to_version, limit)
+        events = self.log.stream(stream_id)
+        return window(events, from_version, to_version, backwards=backwards, limit=limit)
+
+    async def read_all(
+        self, *, after: int = 0, limit: int = 1000, types: Collection[str] | None = None
+    ) -> list[RecordedEvent]:
+        """Return events of every stream with a position above `after`, in global order."""
+        checked_read_all(after, limit, types)
+        return self.log.after(after, limit, types)
+
+    async def stream_version(self, stream_id: str) -> int:
+        """Return the version of a stream: its number of events, 0 if it does not exist."""
+        return len(self.log.stream(stream_id))
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Store `snapshot`, replacing the stream's previous one."""
+        self.log.save_snapshot(snapshot)
+
+    async def load_snapshot(self, stream_id: str) -> Snapshot | None:
+        """Return the stream's latest snapshot, or ``None``."""
+        return self.log.load_snapshot(stream_id)
+
+    async def checkpoint(self, name: str) -> int:
+        """Return the position stored under `name` by a commit, 0 if there is none."""
+        return self.log.checkpoint(name)

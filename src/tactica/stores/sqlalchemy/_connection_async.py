@@ -1,0 +1,85 @@
+"""tactica's SQL, run on a SQLAlchemy session (async colour).
+
+The shared SQL repository and the SQL unit of work write through this connection, so
+tactica's tables (aggregate rows, outbox) and your ORM-mapped objects share the session's
+one transaction. The session starts that transaction by itself on first use; `commit` and
+`rollback` end it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import TextClause, text
+from sqlalchemy.exc import IntegrityError
+
+from tactica.stores._sql._schemas import schema_for
+from tactica.stores.sqlalchemy._compat import AsyncSession, async_plain_session
+
+__all__ = ["AsyncSQLAlchemyConnection"]
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+@lru_cache(maxsize=256)
+def _statement(sql: str) -> TextClause:
+    # tactica's SQL uses ``?``; SQLAlchemy's text() binds by name on every driver.
+    names = (f":p{index}" for index in range(sql.count("?")))
+    return text(_PLACEHOLDER.sub(lambda _: next(names), sql))
+
+
+def _bound(sql: str, parameters: Sequence[Any]) -> tuple[TextClause, dict[str, Any]]:
+    return _statement(sql), {f"p{index}": value for index, value in enumerate(parameters)}
+
+
+class AsyncSQLAlchemyConnection:
+    """A SQLAlchemy session seen as a tactica SQL connection (SQLite or PostgreSQL)."""
+
+    unique_violation: type[BaseException] = IntegrityError
+
+    __slots__ = ("session",)
+
+    def __init__(self, session: AsyncSession) -> None:
+        """Run statements in `session`'s transaction."""
+        self.session = session
+
+    @property
+    def dialect(self) -> str:
+        """The dialect name of the engine the session is bound to."""
+        return async_plain_session(self.session).get_bind().dialect.name
+
+    @property
+    def schema(self) -> tuple[str, ...]:
+        """The DDL of tactica's tables in the dialect of the session's engine."""
+        return schema_for(self.dialect)
+
+    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+        """Run one statement in the session's transaction; return how many rows it changed."""
+        statement, bound = _bound(sql, parameters)
+        result: Any = await self.session.execute(statement, bound)
+        changed: int = result.rowcount
+        return changed
+
+    async def fetch(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one query in the session's transaction; return its rows."""
+        statement, bound = _bound(sql, parameters)
+        result = await self.session.execute(statement, bound)
+        return [tuple(row) for row in result]
+
+    async def begin(self) -> None:
+        """Nothing to do: the session begins its transaction on first use."""
+
+    async def commit(self) -> None:
+        """Commit the session (your ORM changes in it too)."""
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Roll the session back."""
+        await self.session.rollback()
+
+    async def close(self) -> None:
+        """Close the session, rolling back whatever it had not committed."""
+        await self.session.close()

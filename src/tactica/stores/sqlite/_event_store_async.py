@@ -1,0 +1,44 @@
+"""The SQLite event store (async colour)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tactica.ports._events import MAX_EVENT_BYTES
+from tactica.stores._sql._event_store_async import AsyncSQLEventStore, async_kept_connection
+from tactica.stores.sqlite._connection import AsyncSQLiteConnection
+
+__all__ = ["AsyncSQLiteEventStore"]
+
+
+class AsyncSQLiteEventStore(AsyncSQLEventStore):
+    """An event store in a SQLite file (or ``":memory:"``), on one connection of its own.
+
+    Appends are ``BEGIN IMMEDIATE`` transactions in WAL mode: writers from other
+    connections or processes queue for the write lock (up to the busy timeout) instead of
+    failing with "database is locked", and one writer at a time makes position order the
+    commit order. Create the tables first with `create_schema` (or `async_create_schema`).
+
+    Examples:
+        >>> import asyncio
+        >>> from tactica.stores.sqlite import AsyncSQLiteConnection, AsyncSQLiteEventStore
+        >>> from tactica.stores.sqlite import async_create_schema
+        >>> from tactica.testing import new_event
+        >>> async def main() -> int:
+        ...     store = AsyncSQLiteEventStore(":memory:")
+        ...     await async_create_schema(store.connection)
+        ...     result = await store.append("cart-1", [new_event(), new_event()])
+        ...     await store.close()
+        ...     return result.stream_version
+        >>> asyncio.run(main())
+        2
+    """
+
+    def __init__(self, path: str | Path, *, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
+        """Open the database at `path`; refuse documents over `max_event_bytes`."""
+        self.connection = AsyncSQLiteConnection(path)
+        super().__init__(async_kept_connection(self.connection), max_event_bytes=max_event_bytes)
+
+    async def close(self) -> None:
+        """Close the store's connection."""
+        await self.connection.close()

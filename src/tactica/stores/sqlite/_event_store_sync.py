@@ -1,0 +1,44 @@
+# Generated from _event_store_async.py by tools/unasync.py; do not edit. Run `make codegen`.
+"""The SQLite event store (sync colour)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tactica.ports._events import MAX_EVENT_BYTES
+from tactica.stores._sql._event_store_sync import SQLEventStore, kept_connection
+from tactica.stores.sqlite._connection import SQLiteConnection
+
+__all__ = ["SQLiteEventStore"]
+
+
+class SQLiteEventStore(SQLEventStore):
+    """An event store in a SQLite file (or ``":memory:"``), on one connection of its own.
+
+    Appends are ``BEGIN IMMEDIATE`` transactions in WAL mode: writers from other
+    connections or processes queue for the write lock (up to the busy timeout) instead of
+    failing with "database is locked", and one writer at a time makes position order the
+    commit order. Create the tables first with `create_schema` (or `create_schema`).
+
+    Examples:
+        >>> from tactica.stores.sqlite import SQLiteConnection, SQLiteEventStore
+        >>> from tactica.stores.sqlite import create_schema
+        >>> from tactica.testing import new_event
+        >>> def main() -> int:
+        ...     store = SQLiteEventStore(":memory:")
+        ...     create_schema(store.connection)
+        ...     result = store.append("cart-1", [new_event(), new_event()])
+        ...     store.close()
+        ...     return result.stream_version
+        >>> main()
+        2
+    """
+
+    def __init__(self, path: str | Path, *, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
+        """Open the database at `path`; refuse documents over `max_event_bytes`."""
+        self.connection = SQLiteConnection(path)
+        super().__init__(kept_connection(self.connection), max_event_bytes=max_event_bytes)
+
+    def close(self) -> None:
+        """Close the store's connection."""
+        self.connection.close()

@@ -1,0 +1,93 @@
+"""Deciders on an event store (async colour): fold, decide, append at the version folded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+
+from tactica import JsonCodec, TypeRegistry
+from tactica.dataclasses import DomainEvent
+from tactica.errors import WrongExpectedVersionError
+from tactica.eventsourcing import AsyncDeciderRunner
+from tactica.stores.memory import AsyncInMemoryEventStore
+
+
+class Reserved(DomainEvent, name="tests.decider.reserved"):
+    seats: int
+
+
+@dataclass(frozen=True)
+class Hall:
+    free: int = 10
+
+
+class Booking:
+    initial_state = Hall()
+
+    def decide(self, command: int, state: Hall) -> list[Reserved]:
+        if command > state.free:
+            msg = f"only {state.free} seats left"
+            raise ValueError(msg)
+        return [Reserved(seats=command)] if command else []
+
+    def evolve(self, state: Hall, event: Reserved) -> Hall:
+        return replace(state, free=state.free - event.seats)
+
+
+class Interloper(AsyncInMemoryEventStore):
+    """Appends a rival reservation just before the first `times` appends of the runner."""
+
+    def __init__(self, times: int) -> None:
+        super().__init__()
+        self.times = times
+
+    async def append(self, stream_id: str, events: Any, expected_version: Any = None) -> Any:
+        if self.times:
+            self.times -= 1
+            rival = JsonCodec(TypeRegistry([Reserved])).encode(Reserved(seats=1))
+            from tactica.testing import new_event
+
+            await super().append(stream_id, [new_event("tests.decider.reserved", rival)])
+        return await super().append(stream_id, events, expected_version)
+
+
+def _runner(store: Any, retries: int = 0) -> AsyncDeciderRunner[int, Reserved, Hall]:
+    return AsyncDeciderRunner(
+        Booking(), store, codec=JsonCodec(TypeRegistry([Reserved])), retries=retries
+    )
+
+
+@pytest.mark.asyncio
+async def test_each_command_is_decided_on_the_folded_stream_and_appended() -> None:
+    """Commands see the events of earlier ones; the new state comes back with the events."""
+    store = AsyncInMemoryEventStore()
+    runner = _runner(store)
+    await runner.handle("hall-1", 4)
+    events, state = await runner.handle("hall-1", 5)
+    assert ([e.seats for e in events], state) == ([5], Hall(free=1))
+    assert await runner.load("hall-1") == (Hall(free=1), 2)
+    assert await runner.handle("hall-1", 0) == ([], Hall(free=1))
+    assert await store.stream_version("hall-1") == 2
+
+
+@pytest.mark.asyncio
+async def test_a_refused_command_stores_nothing() -> None:
+    """decide raising leaves the stream as it was."""
+    store = AsyncInMemoryEventStore()
+    with pytest.raises(ValueError, match="only 10 seats left"):
+        await _runner(store).handle("hall-1", 11)
+    assert await store.stream_version("hall-1") == 0
+
+
+@pytest.mark.asyncio
+async def test_a_lost_race_is_decided_again_only_when_retries_allow() -> None:
+    """A concurrent append fails the command, or, with retries, is folded in and decided on."""
+    with pytest.raises(WrongExpectedVersionError):
+        await _runner(Interloper(times=1)).handle("hall-1", 2)
+    store = Interloper(times=2)
+    events, state = await _runner(store, retries=2).handle("hall-1", 2)
+    assert ([e.seats for e in events], state) == ([2], Hall(free=6))
+    with pytest.raises(ValueError, match="retries"):
+        _runner(store, retries=-1)

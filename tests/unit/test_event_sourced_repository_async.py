@@ -1,0 +1,446 @@
+"""Event-sourced repositories and units of work (async colour), on every event store.
+
+Aggregates load by replaying their stream and save by appending what they recorded, at the
+version read; every touched stream commits at once, with the outbox rows of integration
+events, in memory, on SQLite, on PostgreSQL, and inside a SQL unit of work next to
+state-stored aggregates.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, Self, TypeAlias, assert_never
+
+import pytest
+import pytest_asyncio
+from msgspec.structs import replace
+
+from tactica import AsyncMessageBus, ConcurrencyError, ConfigurationError, Handlers, uuid7
+from tactica.codec import JsonCodec, TypeRegistry
+from tactica.codec._upcasting import Upcasters
+from tactica.dataclasses import AggregateRoot, Command, DomainEvent, EventSourcedAggregate
+from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError
+from tactica.eventsourcing import (
+    AsyncEventSourcedRepository,
+    AsyncEventSourcedUnitOfWork,
+    AsyncSnapshotCache,
+)
+from tactica.ports import NewEvent, Snapshot
+from tactica.stores.memory import AsyncInMemoryEventStore
+from tactica.stores.postgres import (
+    AsyncPostgresUnitOfWork,
+    PostgresConnection,
+)
+from tactica.stores.postgres import create_schema as create_postgres_schema
+from tactica.stores.sqlite import AsyncSQLiteEventStore, SQLiteConnection, create_schema
+from tactica.testing import require_service
+from tactica.uow import AsyncSQLiteUnitOfWork
+
+POSTGRES = os.environ.get(
+    "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
+)
+
+
+class Opened(DomainEvent, name="tests.es.opened"):
+    owner: str
+
+
+class Deposited(DomainEvent, name="tests.es.deposited", integration=True):
+    amount: int
+
+
+AccountEvent: TypeAlias = Opened | Deposited
+
+
+class Account(EventSourcedAggregate[str, AccountEvent]):
+    owner: str
+    balance: int = 0
+
+    @classmethod
+    def open(cls, account_id: str, owner: str) -> Self:
+        account = cls.blank(account_id)
+        account.apply(Opened(owner=owner))
+        return account
+
+    def deposit(self, amount: int) -> None:
+        self.apply(Deposited(amount=amount))
+
+    def evolve(self, event: AccountEvent) -> None:
+        match event:
+            case Opened(owner=owner):
+                self.owner = owner
+            case Deposited(amount=amount):
+                self.balance += amount
+            case _:
+                assert_never(event)
+
+
+class Shelf(AggregateRoot[str]):
+    books: int = 0
+
+
+class StoreBank(AsyncEventSourcedUnitOfWork):
+    def __init__(self, store: Any) -> None:
+        super().__init__(store)
+        self.accounts = self.event_sourced(Account)
+
+
+class SQLiteBank(AsyncSQLiteUnitOfWork):
+    """Event-sourced accounts and state-stored shelves in one SQLite transaction."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.accounts = self.event_sourced(Account)
+        self.shelves = self.repository(Shelf)
+
+
+class PostgresBank(AsyncPostgresUnitOfWork):
+    def __init__(self, conninfo: str, prefix: str) -> None:
+        super().__init__(conninfo)
+        self.accounts = self.event_sourced(Account, stream_prefix=prefix)
+        self.shelves = self.repository(Shelf, type_name=prefix)
+
+
+@pytest_asyncio.fixture(params=["memory", "sqlite-store", "sqlite-uow", "postgres-uow"])
+async def new_bank(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Callable[[], Any]]:
+    """A factory of units of work over one fresh event store, per backend."""
+    if request.param == "memory":
+        store = AsyncInMemoryEventStore()
+        yield lambda: StoreBank(store)
+        return
+    path = tmp_path / "bank.db"
+    connection = SQLiteConnection(path)
+    create_schema(connection)
+    connection.close()
+    if request.param == "sqlite-store":
+        sqlite_store = AsyncSQLiteEventStore(path)
+        yield lambda: StoreBank(sqlite_store)
+        await sqlite_store.close()
+        return
+    if request.param == "sqlite-uow":
+        yield lambda: SQLiteBank(path)
+        return
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    schema = PostgresConnection(POSTGRES)
+    create_postgres_schema(schema)
+    schema.close()
+    prefix = f"tests.es.{uuid7()}"
+    yield lambda: PostgresBank(POSTGRES, prefix)
+    cleanup = PostgresConnection(POSTGRES)
+    cleanup.execute("DELETE FROM tactica_events WHERE stream_id LIKE ?", (f"{prefix}-%",))
+    cleanup.close()
+
+
+async def _opened(new_bank: Callable[[], Any], *accounts: str) -> None:
+    async with new_bank() as uow:
+        for account_id in accounts:
+            await uow.accounts.add(Account.open(account_id, "Ada"))
+        await uow.commit()
+
+
+@pytest.mark.asyncio
+async def test_an_aggregate_saved_as_events_replays_to_the_same_state(
+    new_bank: Callable[[], Any],
+) -> None:
+    """Opened and changed, committed, then loaded elsewhere: same state and version."""
+    async with new_bank() as uow:
+        account = Account.open("acc-1", "Ada")
+        account.deposit(5)
+        await uow.accounts.add(account)
+        await uow.commit()
+    async with new_bank() as uow:
+        loaded = await uow.accounts.get("acc-1")
+        loaded.deposit(7)
+        await uow.commit()
+    async with new_bank() as uow:
+        again = await uow.accounts.get("acc-1")
+    assert (again.owner, again.balance, again.version) == ("Ada", 12, 3)
+    assert again.pending_events == ()
+
+
+@pytest.mark.asyncio
+async def test_a_stale_copy_stores_none_of_the_commits_streams(
+    new_bank: Callable[[], Any],
+) -> None:
+    """A commit touching two streams, one stale, appends to neither."""
+    await _opened(new_bank, "acc-1", "acc-2")
+    async with new_bank() as uow:
+        (await uow.accounts.get("acc-1")).deposit(50)
+        stale = await uow.accounts.get("acc-2")
+        async with new_bank() as rival:
+            (await rival.accounts.get("acc-2")).deposit(1)
+            await rival.commit()
+        stale.deposit(50)
+        with pytest.raises(ConcurrencyError, match="acc-2"):
+            await uow.commit()
+    async with new_bank() as check:
+        assert (await check.accounts.get("acc-1")).balance == 0
+        assert (await check.accounts.get("acc-2")).balance == 1
+
+
+@pytest.mark.asyncio
+async def test_opening_an_existing_id_is_refused(new_bank: Callable[[], Any]) -> None:
+    """A new aggregate whose stream already exists: AggregateAlreadyExistsError."""
+    await _opened(new_bank, "acc-1")
+    async with new_bank() as uow:
+        await uow.accounts.add(Account.open("acc-1", "Bob"))
+        with pytest.raises(AggregateAlreadyExistsError, match="acc-1"):
+            await uow.commit()
+    async with new_bank() as check:
+        assert (await check.accounts.get("acc-1")).owner == "Ada"
+
+
+@pytest.mark.asyncio
+async def test_events_are_published_after_commit_and_integration_ones_reach_the_outbox(
+    new_bank: Callable[[], Any],
+) -> None:
+    """The bus hands committed events to handlers; integration events are in the outbox."""
+    await _opened(new_bank, "acc-1")
+
+    class Deposit(Command[int], name="tests.es.deposit"):
+        account_id: str
+        amount: int
+
+    seen: list[int] = []
+    handlers = Handlers()
+
+    @handlers.command(message_type=Deposit)
+    async def deposit(command: Deposit, uow: Any) -> int:
+        async with uow:
+            account = await uow.accounts.get(command.account_id)
+            account.deposit(command.amount)
+            await uow.commit()
+        balance: int = account.balance
+        return balance
+
+    @handlers.event(message_type=Deposited)
+    def remember(event: Deposited) -> None:
+        seen.append(event.amount)
+
+    bus = AsyncMessageBus(handlers, unit_of_work=new_bank)
+    assert await bus.dispatch(Deposit(account_id="acc-1", amount=3)) == 3
+    assert seen == [3]
+    uow = new_bank()
+    if isinstance(uow, StoreBank) and isinstance(uow.store, AsyncInMemoryEventStore):
+        assert [m.type_name for m in uow.store.log.outbox()] == ["tests.es.deposited"]
+    elif hasattr(uow, "connection"):
+        async with uow:
+            rows = await uow.connection.fetch(
+                "SELECT type_name FROM tactica_outbox WHERE causation_id IS NOT NULL"
+                " AND type_name = ?",
+                ("tests.es.deposited",),
+            )
+        assert rows
+
+
+@pytest.mark.asyncio
+async def test_an_aggregate_reads_as_it_was_at_an_earlier_version(
+    new_bank: Callable[[], Any],
+) -> None:
+    """get_at replays only up to the version asked for, and tracks nothing."""
+    async with new_bank() as uow:
+        account = Account.open("acc-1", "Ada")
+        for amount in (1, 2, 3):
+            account.deposit(amount)
+        await uow.accounts.add(account)
+        await uow.commit()
+    async with new_bank() as uow:
+        past = await uow.accounts.get_at("acc-1", 2)
+        assert (past.balance, past.version) == (1, 2)
+        assert uow.accounts.seen == ()
+        with pytest.raises(AggregateNotFoundError):
+            await uow.accounts.get_at("nobody", 1)
+
+
+@pytest.mark.asyncio
+async def test_a_missing_aggregate_is_not_found(new_bank: Callable[[], Any]) -> None:
+    """An id without a stream: get raises, find returns None."""
+    async with new_bank() as uow:
+        assert await uow.accounts.find("nobody") is None
+        with pytest.raises(AggregateNotFoundError, match="nobody"):
+            await uow.accounts.get("nobody")
+
+
+@pytest.mark.asyncio
+async def test_state_and_event_sourced_aggregates_commit_in_one_sql_transaction(
+    tmp_path: Path,
+) -> None:
+    """In a SQL unit of work, a stale stream also rolls back the state rows and the outbox."""
+    path = tmp_path / "mixed.db"
+    connection = SQLiteConnection(path)
+    create_schema(connection)
+    connection.close()
+    async with SQLiteBank(path) as uow:
+        await uow.accounts.add(Account.open("acc-1", "Ada"))
+        await uow.shelves.add(Shelf(id="s-1"))
+        await uow.commit()
+    async with SQLiteBank(path) as uow:
+        stale = await uow.accounts.get("acc-1")
+        (await uow.shelves.get("s-1")).books = 9
+        async with SQLiteBank(path) as rival:
+            (await rival.accounts.get("acc-1")).deposit(1)
+            await rival.commit()
+        stale.deposit(100)
+        with pytest.raises(ConcurrencyError):
+            await uow.commit()
+    async with SQLiteBank(path) as check:
+        assert (await check.shelves.get("s-1")).books == 0
+        assert (await check.accounts.get("acc-1")).balance == 1
+        rows = await check.connection.fetch("SELECT COUNT(*) FROM tactica_outbox")
+        assert rows[0][0] == 1, "only the rival's deposit reached the outbox"
+
+
+@pytest.mark.asyncio
+async def test_a_repository_appends_each_event_once_across_commits() -> None:
+    """Tracking survives a commit: the next commit appends only what is new."""
+    store = AsyncInMemoryEventStore()
+    repository = AsyncEventSourcedRepository(Account, store)
+    account = Account.open("acc-1", "Ada")
+    await repository.add(account)
+    await repository.commit()
+    account.deposit(4)
+    await repository.commit()
+    await repository.commit()
+    assert [e.type_name for e in await store.read("Account-acc-1")] == [
+        "tests.es.opened",
+        "tests.es.deposited",
+    ]
+
+
+@pytest.mark.asyncio
+async def test_old_events_are_upcast_when_an_aggregate_is_loaded() -> None:
+    """A stream written at an older schema replays through the upcasters."""
+
+    class Credited(DomainEvent, name="tests.es.credited", version=2):
+        cents: int
+
+    class Wallet(EventSourcedAggregate[str, Credited]):
+        cents: int = 0
+
+        def evolve(self, event: Credited) -> None:
+            self.cents += event.cents
+
+    upcasters = Upcasters()
+
+    @upcasters.register("tests.es.credited", from_version=1)
+    def euros_to_cents(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "cents": data.pop("euros") * 100}
+
+    codec = JsonCodec(TypeRegistry([Credited]))
+    upcasters.validate(codec.registry)
+    store = AsyncInMemoryEventStore()
+    old = Credited(cents=0)
+    payload = codec.encode(old).replace(b'"cents":0', b'"euros":3')
+    await store.append(
+        "Wallet-w-1", [NewEvent("tests.es.credited", payload, old.event_id, old.occurred_at)]
+    )
+    repository = AsyncEventSourcedRepository(
+        Wallet, store, codec=codec, upcasters=upcasters, stream_prefix="Wallet"
+    )
+    assert (await repository.get("w-1")).cents == 300
+
+
+@pytest.mark.asyncio
+async def test_only_event_sourced_aggregates_and_never_a_deletion() -> None:
+    """A state-stored class is refused at build time; deleting history is refused."""
+    store = AsyncInMemoryEventStore()
+    with pytest.raises(ConfigurationError, match="not event-sourced"):
+        AsyncEventSourcedRepository(Shelf, store)
+    repository = AsyncEventSourcedRepository(Account, store)
+    with pytest.raises(ConfigurationError, match="record an event that closes it"):
+        await repository.delete(Account.open("acc-1", "Ada"))
+
+
+class CountingStore(AsyncInMemoryEventStore):
+    """Counts the stored events each read hands back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events_read = 0
+
+    async def read(self, stream_id: str, **options: Any) -> Any:
+        events = await super().read(stream_id, **options)
+        self.events_read += len(events)
+        return events
+
+
+async def _account_with_deposits(store: Any, deposits: int) -> None:
+    account = Account.open("acc-1", "Ada")
+    for _ in range(deposits):
+        account.deposit(1)
+    repository = AsyncEventSourcedRepository(Account, store)
+    await repository.add(account)
+    await repository.commit()
+
+
+@pytest.mark.parametrize("snapshots", ["store", "cache"])
+@pytest.mark.asyncio
+async def test_a_long_replay_leaves_a_snapshot_and_later_loads_fold_only_the_tail(
+    snapshots: str,
+) -> None:
+    """After folding many events a snapshot is saved; the next load reads only what follows."""
+    store = CountingStore()
+    await _account_with_deposits(store, 249)
+    keeper = store if snapshots == "store" else AsyncSnapshotCache(max_entries=8)
+
+    def repository() -> AsyncEventSourcedRepository[Account, str]:
+        return AsyncEventSourcedRepository(Account, store, snapshots=keeper, snapshot_every=100)
+
+    first = await repository().get("acc-1")
+    assert (first.balance, first.version, store.events_read) == (249, 250, 250)
+    more = repository()
+    account = await more.get("acc-1")
+    account.deposit(5)
+    await more.commit()
+    store.events_read = 0
+    again = await repository().get("acc-1")
+    assert (again.balance, again.version) == (254, 251)
+    assert store.events_read == 1, "only the event stored after the snapshot"
+    assert again == first
+    assert (await repository().get("acc-1")).pending_events == ()
+
+
+@pytest.mark.asyncio
+async def test_a_snapshot_of_another_shape_is_ignored_not_misread() -> None:
+    """A snapshot of an older snapshot_version, or one that no longer decodes, is skipped."""
+    store = CountingStore()
+    await _account_with_deposits(store, 150)
+    repository = AsyncEventSourcedRepository(Account, store, snapshots=store)
+    await repository.get("acc-1")
+    snapshot = await store.load_snapshot("Account-acc-1")
+    assert snapshot is not None
+    assert snapshot.version == 151
+
+    class AccountV2(Account):
+        snapshot_version = 2
+
+    store.events_read = 0
+    newer = AsyncEventSourcedRepository(AccountV2, store, snapshots=store, stream_prefix="Account")
+    assert (await newer.get("acc-1")).balance == 150
+    assert store.events_read == 151, "the old snapshot was not used"
+    await store.save_snapshot(replace(snapshot, state=b'{"owner": 7}'))
+    store.events_read = 0
+    unreadable = AsyncEventSourcedRepository(Account, store, snapshots=store)
+    assert (await unreadable.get("acc-1")).balance == 150
+    assert store.events_read == 151
+
+
+@pytest.mark.asyncio
+async def test_the_snapshot_cache_keeps_the_most_recently_used_streams() -> None:
+    """Beyond its size the cache forgets the least recently used stream, and never goes back."""
+    cache = AsyncSnapshotCache(max_entries=2)
+    for stream in ("a", "b"):
+        await cache.save_snapshot(Snapshot(stream, 5, "t", 1, b"{}"))
+    assert await cache.load_snapshot("a") is not None
+    await cache.save_snapshot(Snapshot("c", 1, "t", 1, b"{}"))
+    assert await cache.load_snapshot("b") is None
+    await cache.save_snapshot(Snapshot("a", 3, "t", 1, b"{}"))
+    cached = await cache.load_snapshot("a")
+    assert cached is not None
+    assert cached.version == 5
+    with pytest.raises(ValueError, match="max_entries"):
+        AsyncSnapshotCache(max_entries=0)
