@@ -64,6 +64,22 @@ def test_sqlite_schema_created_by_racing_processes_once_and_versioned(tmp_path: 
     connection.close()
 
 
+def test_sqlite_connections_opening_a_new_file_at_once_never_see_database_is_locked(
+    tmp_path: Path,
+) -> None:
+    """Eight connections opening one new file at once all switch it to WAL, 20 times over."""
+    for round_number in range(20):
+        path = tmp_path / f"open-{round_number}.db"
+
+        def open_and_close(path: Path = path) -> None:
+            SQLiteConnection(path).close()
+
+        assert _race(8, open_and_close) == []
+        connection = SQLiteConnection(path)
+        assert connection.fetch("PRAGMA journal_mode") == [("wal",)]
+        connection.close()
+
+
 def _postgres_race(namespace: str) -> list[BaseException]:
     def create() -> None:
         connection = PostgresConnection(POSTGRES, namespace=namespace)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -28,11 +29,28 @@ _BUSY_TIMEOUT_S = 60.0
 def _open(path: str | Path, busy_timeout: float) -> sqlite3.Connection:
     raw = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout, check_same_thread=False)
     if str(path) != ":memory:":
-        raw.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(raw, time.monotonic() + busy_timeout)
     # FULL: a commit that returned survives a power cut, also in WAL mode.
     raw.execute("PRAGMA synchronous=FULL")
     raw.execute("PRAGMA foreign_keys=ON")
     return raw
+
+
+def _switch_to_wal(raw: sqlite3.Connection, deadline: float) -> None:
+    # Switching a new file to WAL needs an exclusive lock that SQLite does not wait for
+    # through the busy handler, so connections opened at the same moment retry here.
+    pause = 0.001
+    while True:
+        try:
+            raw.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() + pause > deadline:
+                raw.close()
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+        else:
+            return
 
 
 class SQLiteConnection:
