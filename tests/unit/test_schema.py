@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.pool import NullPool
 
 from tactica import uuid7
 from tactica.errors import ConfigurationError
 from tactica.stores.postgres import PostgresConnection
 from tactica.stores.postgres import create_schema as create_postgres_schema
+from tactica.stores.sqlalchemy import sqlite_engine
 from tactica.stores.sqlite import SQLiteConnection, create_schema
 from tactica.testing import require_service
 
@@ -64,17 +66,25 @@ def test_sqlite_schema_created_by_racing_processes_once_and_versioned(tmp_path: 
     connection.close()
 
 
+def _open_tactica(path: Path) -> None:
+    SQLiteConnection(path).close()
+
+
+def _open_sqlalchemy(path: Path) -> None:
+    engine = sqlite_engine(path, poolclass=NullPool)
+    with engine.connect():
+        pass
+    engine.dispose()
+
+
+@pytest.mark.parametrize("open_and_close", [_open_tactica, _open_sqlalchemy])
 def test_sqlite_connections_opening_a_new_file_at_once_never_see_database_is_locked(
-    tmp_path: Path,
+    tmp_path: Path, open_and_close: Callable[[Path], None]
 ) -> None:
     """Eight connections opening one new file at once all switch it to WAL, 20 times over."""
     for round_number in range(20):
         path = tmp_path / f"open-{round_number}.db"
-
-        def open_and_close(path: Path = path) -> None:
-            SQLiteConnection(path).close()
-
-        assert _race(8, open_and_close) == []
+        assert _race(8, lambda path=path: open_and_close(path)) == []
         connection = SQLiteConnection(path)
         assert connection.fetch("PRAGMA journal_mode") == [("wal",)]
         connection.close()

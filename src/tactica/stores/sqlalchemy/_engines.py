@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from tactica.stores.sqlite._connection import switch_to_wal
+
 __all__ = ["async_sqlite_engine", "sqlite_engine"]
 
 _BUSY_TIMEOUT_MS = 60_000
@@ -17,9 +19,9 @@ def _tune(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while a writer commits; FULL makes a returned commit survive
     # a power cut; the busy timeout makes writers queue for the lock instead of failing.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+    switch_to_wal(cursor.execute, _BUSY_TIMEOUT_MS / 1000)
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 
 from tactica.stores._sql._schemas import SQLITE_SCHEMA
 
-__all__ = ["AsyncSQLiteConnection", "Row", "SQLiteConnection"]
+__all__ = ["AsyncSQLiteConnection", "Row", "SQLiteConnection", "switch_to_wal"]
 
 Row = tuple[Any, ...]
 
@@ -29,23 +29,31 @@ _BUSY_TIMEOUT_S = 60.0
 def _open(path: str | Path, busy_timeout: float) -> sqlite3.Connection:
     raw = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout, check_same_thread=False)
     if str(path) != ":memory:":
-        _switch_to_wal(raw, time.monotonic() + busy_timeout)
+        try:
+            switch_to_wal(raw.execute, busy_timeout)
+        except BaseException:
+            raw.close()
+            raise
     # FULL: a commit that returned survives a power cut, also in WAL mode.
     raw.execute("PRAGMA synchronous=FULL")
     raw.execute("PRAGMA foreign_keys=ON")
     return raw
 
 
-def _switch_to_wal(raw: sqlite3.Connection, deadline: float) -> None:
-    # Switching a new file to WAL needs an exclusive lock that SQLite does not wait for
-    # through the busy handler, so connections opened at the same moment retry here.
+def switch_to_wal(execute: Callable[[str], object], busy_timeout: float) -> None:
+    """Put the database in WAL mode through `execute`, retrying while another opener holds it.
+
+    Switching a new file to WAL needs an exclusive lock that SQLite does not wait for
+    through the busy handler, so connections opened at the same moment would otherwise
+    fail with "database is locked".
+    """
+    deadline = time.monotonic() + busy_timeout
     pause = 0.001
     while True:
         try:
-            raw.execute("PRAGMA journal_mode=WAL")
+            execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) or time.monotonic() + pause > deadline:
-                raw.close()
                 raise
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
