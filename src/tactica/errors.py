@@ -12,6 +12,7 @@ __all__ = [
     "AggregateAlreadyExistsError",
     "AggregateNotFoundError",
     "AppendOutcomeUnknownError",
+    "CheckpointConflictError",
     "CommitOutcomeUnknownError",
     "ConcurrencyError",
     "ConfigurationError",
@@ -31,6 +32,9 @@ __all__ = [
     "MessageEncodeError",
     "MissingExtraError",
     "MissingIdentityError",
+    "ProjectionError",
+    "ProjectionStoppedError",
+    "ProjectionTimeoutError",
     "SerializationError",
     "TacticaError",
     "UnitOfWorkError",
@@ -349,3 +353,59 @@ class FutureSchemaVersionError(UpcastError):
 def _shown(text: str) -> str:
     # Stored data may be hostile: quote at most _SHOWN characters of it back.
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
+
+
+class CheckpointConflictError(ConcurrencyError):
+    """Another instance of a projection moved its checkpoint first; this batch rolled back.
+
+    Competing instances never both apply an event: the one whose checkpoint update lost
+    stores nothing of its batch. The runner that sees this reads the checkpoint again.
+    """
+
+    def __init__(self, projection: str, expected: int) -> None:
+        """Name the projection and the checkpoint this instance expected to move on from."""
+        super().__init__(
+            f"projection {projection!r} was no longer at position {expected}: another "
+            "instance (or a rebuild) moved it first, so this batch was rolled back"
+        )
+        self.projection = projection
+        self.expected = expected
+
+
+class ProjectionError(TacticaError):
+    """A projection could not go on: its runner stopped, or it did not catch up in time."""
+
+
+class ProjectionStoppedError(ProjectionError):
+    """A projection stopped at an event its handler kept failing on (poison policy ``stop``).
+
+    Nothing of that event was applied and the checkpoint stays before it. Fix the handler
+    (or the data) and start the runner again, or choose the ``park`` policy to move such
+    events to the dead-letter table and go on.
+    """
+
+    def __init__(
+        self, projection: str, position: int, type_name: str, attempts: int, error: str
+    ) -> None:
+        """Name the projection, the event that failed and how."""
+        super().__init__(
+            f"projection {projection!r} stopped at position {position} ({type_name!r}) after "
+            f"{attempts} attempt(s): {error}"
+        )
+        self.projection = projection
+        self.position = position
+        self.type_name = type_name
+        self.attempts = attempts
+
+
+class ProjectionTimeoutError(ProjectionError, TimeoutError):
+    """A projection did not reach a position within the time a caller was willing to wait."""
+
+    def __init__(self, projection: str, position: int, timeout: float, reached: int) -> None:
+        """Name the projection, the position waited for, the timeout and where it is."""
+        super().__init__(
+            f"projection {projection!r} did not reach position {position} within {timeout} s "
+            f"(it is at {reached}); is its runner started and not stalled?"
+        )
+        self.projection = projection
+        self.position = position

@@ -23,6 +23,7 @@ PUBLIC_MODULES = [
     "tactica.eventsourcing",
     "tactica.messaging",
     "tactica.ports",
+    "tactica.projections",
     "tactica.pydantic",
     "tactica.stores.memory",
     "tactica.stores.postgres",

@@ -13,6 +13,7 @@ from sqlalchemy.pool import NullPool
 
 from tactica import uuid7
 from tactica.errors import ConfigurationError
+from tactica.stores._sql._schema_sync import SCHEMA_VERSION
 from tactica.stores.postgres import PostgresConnection
 from tactica.stores.postgres import create_schema as create_postgres_schema
 from tactica.stores.sqlalchemy import sqlite_engine
@@ -59,7 +60,7 @@ def test_sqlite_schema_created_by_racing_processes_once_and_versioned(tmp_path: 
 
     assert _race(4, create) == []
     connection = SQLiteConnection(path)
-    assert _version(connection) == 1
+    assert _version(connection) == SCHEMA_VERSION
     connection.execute("UPDATE tactica_schema SET version = 99")
     with pytest.raises(ConfigurationError, match="newer than this tactica"):
         create_schema(connection)
@@ -114,7 +115,7 @@ def test_postgres_schema_created_by_racing_connections_without_catalog_errors() 
     try:
         assert _postgres_race(namespace) == []
         connection = PostgresConnection(POSTGRES, namespace=namespace)
-        assert _version(connection) == 1
+        assert _version(connection) == SCHEMA_VERSION
         connection.close()
     finally:
         _drop(namespace)

@@ -9,8 +9,12 @@ from uuid import UUID
 
 from tactica.ports._events import NewEvent, RecordedEvent
 
+NOTIFY_CHANNEL = "tactica_events"
+"""The channel PostgreSQL appends notify (payload-free) when they commit."""
+
 __all__ = [
     "COLUMNS",
+    "NOTIFY_CHANNEL",
     "by_ids",
     "event_row",
     "global_read",

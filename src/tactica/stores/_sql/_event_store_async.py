@@ -36,6 +36,7 @@ from tactica.ports._events import (
 from tactica.ports._reads import checked_read, checked_read_all
 from tactica.ports._store_base_async import AsyncEventStoreBase
 from tactica.stores._sql._event_rows import (
+    NOTIFY_CHANNEL,
     by_ids,
     event_row,
     global_read,
@@ -45,7 +46,9 @@ from tactica.stores._sql._event_rows import (
     uuid_value,
 )
 from tactica.stores._sql._outbox import INSERT_OUTBOX_ONCE, outbox_row
+from tactica.stores._sql._projections_async import AsyncSQLProjections
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
+from tactica.stores._wakeups import Wakeups
 
 __all__ = ["AsyncSQLEventStore", "GlobalOrder", "async_write_appends"]
 
@@ -125,6 +128,7 @@ async def async_write_appends(
             row = event_row(dialect, stream_id, current + offset, event, now)
             position = int((await connection.fetch(statement, row))[0][0])
         results.append(AppendResult(stream_id, current + len(events), position))
+    await _notify(connection, results)
     for message in outbox:
         await connection.execute(INSERT_OUTBOX_ONCE, outbox_row(message))
     if checkpoint is not None:
@@ -132,11 +136,19 @@ async def async_write_appends(
     return results
 
 
+async def _notify(connection: AsyncSQLConnection, results: list[AppendResult]) -> None:
+    if connection.dialect == "postgresql" and any(not r.already_appended for r in results):
+        # Delivered at COMMIT to runners that LISTEN; never, if the transaction rolls back.
+        await connection.fetch("SELECT pg_notify(?, '')", (NOTIFY_CHANNEL,))
+
+
 Connections = Callable[[], AbstractAsyncContextManager[AsyncSQLConnection]]
 
 
-class AsyncSQLEventStore(AsyncEventStoreBase):
+class AsyncSQLEventStore(AsyncSQLProjections, AsyncEventStoreBase):
     """An event store on SQL connections; SQLite, PostgreSQL and SQLAlchemy use this one.
+
+    It also hosts projections (`tactica.projections`): read models, checkpoints, leases.
 
     `connections` lends a connection per operation (one kept connection behind a lock, or
     a pool). Appends run in one transaction each; a concurrent writer that took the same
@@ -158,6 +170,7 @@ class AsyncSQLEventStore(AsyncEventStoreBase):
         self._connections = connections
         self.max_event_bytes = max_event_bytes
         self.global_order = global_order
+        self.wakeups = Wakeups()
 
     async def commit(
         self,
@@ -172,7 +185,7 @@ class AsyncSQLEventStore(AsyncEventStoreBase):
         for attempt in range(_CONFLICT_RETRIES):
             async with self._connections() as connection:
                 try:
-                    return await self._commit_once(connection, checked, outbox, mark)
+                    results = await self._commit_once(connection, checked, outbox, mark)
                 except connection.unique_violation as error:
                     # A writer took the same stream version (or event id) between our read
                     # and our insert. Read again: the checks above then say what it means.
@@ -183,6 +196,9 @@ class AsyncSQLEventStore(AsyncEventStoreBase):
                             f"({_CONFLICT_RETRIES} tries); load again and retry"
                         )
                         raise ConcurrencyError(msg) from error
+                else:
+                    self.wakeups.notify()
+                    return results
         raise AssertionError  # pragma: no cover - the loop returns or raises
 
     async def _commit_once(

@@ -37,6 +37,7 @@ from tactica.ports._events import (
 from tactica.ports._reads import checked_read, checked_read_all
 from tactica.ports._store_base_sync import EventStoreBase
 from tactica.stores._sql._event_rows import (
+    NOTIFY_CHANNEL,
     by_ids,
     event_row,
     global_read,
@@ -46,7 +47,9 @@ from tactica.stores._sql._event_rows import (
     uuid_value,
 )
 from tactica.stores._sql._outbox import INSERT_OUTBOX_ONCE, outbox_row
+from tactica.stores._sql._projections_sync import SQLProjections
 from tactica.stores._sql._protocol_sync import SQLConnection
+from tactica.stores._wakeups import Wakeups
 
 __all__ = ["SQLEventStore", "GlobalOrder", "write_appends"]
 
@@ -126,6 +129,7 @@ def write_appends(
             row = event_row(dialect, stream_id, current + offset, event, now)
             position = int((connection.fetch(statement, row))[0][0])
         results.append(AppendResult(stream_id, current + len(events), position))
+    _notify(connection, results)
     for message in outbox:
         connection.execute(INSERT_OUTBOX_ONCE, outbox_row(message))
     if checkpoint is not None:
@@ -133,11 +137,19 @@ def write_appends(
     return results
 
 
+def _notify(connection: SQLConnection, results: list[AppendResult]) -> None:
+    if connection.dialect == "postgresql" and any(not r.already_appended for r in results):
+        # Delivered at COMMIT to runners that LISTEN; never, if the transaction rolls back.
+        connection.fetch("SELECT pg_notify(?, '')", (NOTIFY_CHANNEL,))
+
+
 Connections = Callable[[], AbstractContextManager[SQLConnection]]
 
 
-class SQLEventStore(EventStoreBase):
+class SQLEventStore(SQLProjections, EventStoreBase):
     """An event store on SQL connections; SQLite, PostgreSQL and SQLAlchemy use this one.
+
+    It also hosts projections (`tactica.projections`): read models, checkpoints, leases.
 
     `connections` lends a connection per operation (one kept connection behind a lock, or
     a pool). Appends run in one transaction each; a concurrent writer that took the same
@@ -159,6 +171,7 @@ class SQLEventStore(EventStoreBase):
         self._connections = connections
         self.max_event_bytes = max_event_bytes
         self.global_order = global_order
+        self.wakeups = Wakeups()
 
     def commit(
         self,
@@ -173,7 +186,7 @@ class SQLEventStore(EventStoreBase):
         for attempt in range(_CONFLICT_RETRIES):
             with self._connections() as connection:
                 try:
-                    return self._commit_once(connection, checked, outbox, mark)
+                    results = self._commit_once(connection, checked, outbox, mark)
                 except connection.unique_violation as error:
                     # A writer took the same stream version (or event id) between our read
                     # and our insert. Read again: the checks above then say what it means.
@@ -184,6 +197,9 @@ class SQLEventStore(EventStoreBase):
                             f"({_CONFLICT_RETRIES} tries); load again and retry"
                         )
                         raise ConcurrencyError(msg) from error
+                else:
+                    self.wakeups.notify()
+                    return results
         raise AssertionError  # pragma: no cover - the loop returns or raises
 
     def _commit_once(

@@ -15,8 +15,13 @@ from tactica.stores._sql._protocol_sync import SQLConnection
 
 __all__ = ["SCHEMA_VERSION", "create_schema"]
 
-SCHEMA_VERSION = 1
-"""The version of tactica's tables this release creates and reads."""
+SCHEMA_VERSION = 2
+"""The version of tactica's tables this release creates and reads.
+
+2 added the projection tables (read models, generations, dead letters, leases); every
+statement is ``IF NOT EXISTS``, so creating the schema again brings a version-1 database
+up to date.
+"""
 
 _LOCK_KEY = 7_355_608_114  # any constant: every tactica process takes the same lock
 

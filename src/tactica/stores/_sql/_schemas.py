@@ -65,6 +65,43 @@ CREATE TABLE IF NOT EXISTS tactica_snapshots (
     state BLOB NOT NULL
 ) WITHOUT ROWID
 """,
+    """
+CREATE TABLE IF NOT EXISTS tactica_projections (
+    name TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    last_generation INTEGER NOT NULL
+) WITHOUT ROWID
+""",
+    """
+CREATE TABLE IF NOT EXISTS tactica_documents (
+    projection TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    collection TEXT NOT NULL,
+    key TEXT NOT NULL,
+    document BLOB NOT NULL,
+    PRIMARY KEY (projection, generation, collection, key)
+) WITHOUT ROWID
+""",
+    """
+CREATE TABLE IF NOT EXISTS tactica_dead_letters (
+    projection TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    stream_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    type_name TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    parked_at TEXT NOT NULL,
+    PRIMARY KEY (projection, position)
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS tactica_leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at REAL NOT NULL
+) WITHOUT ROWID
+""",
 )
 
 POSTGRES_SCHEMA = (
@@ -126,6 +163,43 @@ CREATE TABLE IF NOT EXISTS tactica_snapshots (
     type_name TEXT NOT NULL,
     schema_version INTEGER NOT NULL,
     state BYTEA NOT NULL
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS tactica_projections (
+    name TEXT PRIMARY KEY,
+    generation BIGINT NOT NULL,
+    last_generation BIGINT NOT NULL
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS tactica_documents (
+    projection TEXT NOT NULL,
+    generation BIGINT NOT NULL,
+    collection TEXT NOT NULL,
+    key TEXT NOT NULL,
+    document BYTEA NOT NULL,
+    PRIMARY KEY (projection, generation, collection, key)
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS tactica_dead_letters (
+    projection TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    stream_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    type_name TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    parked_at TEXT NOT NULL,
+    PRIMARY KEY (projection, position)
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS tactica_leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL
 )
 """,
 )

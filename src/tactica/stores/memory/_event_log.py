@@ -18,12 +18,14 @@ from tactica.ports._events import (
     already_appended,
     expectation_met,
 )
+from tactica.stores._wakeups import Wakeups
+from tactica.stores.memory._read_models import InMemoryReadModels
 
 __all__ = ["InMemoryEventLog"]
 
 
-class InMemoryEventLog:
-    """Events of every stream in global order, with outbox rows and checkpoints.
+class InMemoryEventLog(InMemoryReadModels):
+    """Events of every stream in global order, with outbox rows, checkpoints and read models.
 
     Give one log to several stores to have them share storage, as separate connections
     to one database would. Every commit is checked and applied under one lock.
@@ -39,6 +41,8 @@ class InMemoryEventLog:
         self._outbox_ids: set[UUID] = set()
         self._checkpoints: dict[str, int] = {}
         self._snapshots: dict[str, Snapshot] = {}
+        self.wakeups = Wakeups()
+        self._init_read_models()
 
     def commit(
         self,
@@ -71,7 +75,8 @@ class InMemoryEventLog:
                     self._outbox.append(message)
             if checkpoint is not None:
                 self._checkpoints[checkpoint[0]] = checkpoint[1]
-            return done
+        self.wakeups.notify()
+        return done
 
     def _append(self, stream_id: str, events: tuple[NewEvent, ...], now: datetime) -> AppendResult:
         stream = self._streams.setdefault(stream_id, [])

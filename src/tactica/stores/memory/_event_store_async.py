@@ -16,12 +16,15 @@ from tactica.ports._events import (
 from tactica.ports._reads import checked_read, checked_read_all, window
 from tactica.ports._store_base_async import AsyncEventStoreBase
 from tactica.stores.memory._event_log import InMemoryEventLog
+from tactica.stores.memory._projections_async import AsyncInMemoryProjections
 
 __all__ = ["AsyncInMemoryEventStore"]
 
 
-class AsyncInMemoryEventStore(AsyncEventStoreBase):
+class AsyncInMemoryEventStore(AsyncInMemoryProjections, AsyncEventStoreBase):
     """An event store in this process's memory; it passes every event-store contract test.
+
+    It also hosts projections (`tactica.projections`): read models, checkpoints, leases.
 
     Examples:
         >>> import asyncio

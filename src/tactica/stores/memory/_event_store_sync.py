@@ -17,12 +17,15 @@ from tactica.ports._events import (
 from tactica.ports._reads import checked_read, checked_read_all, window
 from tactica.ports._store_base_sync import EventStoreBase
 from tactica.stores.memory._event_log import InMemoryEventLog
+from tactica.stores.memory._projections_sync import InMemoryProjections
 
 __all__ = ["InMemoryEventStore"]
 
 
-class InMemoryEventStore(EventStoreBase):
+class InMemoryEventStore(InMemoryProjections, EventStoreBase):
     """An event store in this process's memory; it passes every event-store contract test.
+
+    It also hosts projections (`tactica.projections`): read models, checkpoints, leases.
 
     Examples:
         >>> from datetime import UTC, datetime

@@ -130,6 +130,15 @@ class PostgresConnection:
         if self._raw.info.transaction_status != TransactionStatus.IDLE:
             self._raw.execute("ROLLBACK")
 
+    def wait_notification(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for a notification on a channel this connection listens to."""
+        try:
+            for _ in self._raw.notifies(timeout=timeout, stop_after=1):
+                return True
+        except psycopg.OperationalError as error:
+            raise _lost(error, committing=False) from error
+        return False
+
     def close(self) -> None:
         """Close the connection, or give a borrowed one back to its pool."""
         if self._pool is None:
@@ -219,6 +228,16 @@ class AsyncPostgresConnection:
             return
         if connection.info.transaction_status != TransactionStatus.IDLE:
             await connection.execute("ROLLBACK")
+
+    async def wait_notification(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for a notification on a channel this connection listens to."""
+        connection = await self._connection()
+        try:
+            async for _ in connection.notifies(timeout=timeout, stop_after=1):
+                return True
+        except psycopg.OperationalError as error:
+            raise _lost(error, committing=False) from error
+        return False
 
     async def close(self) -> None:
         """Close the connection if it was ever opened, or give it back to its pool."""

@@ -17,6 +17,7 @@ from tactica.stores._sql._event_store_async import (
 )
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
 from tactica.stores.postgres._connection import AsyncPostgresConnection
+from tactica.stores.postgres._projections_async import AsyncPostgresProjections
 
 __all__ = ["AsyncPostgresEventStore"]
 
@@ -33,7 +34,7 @@ def _pooled(pool: AsyncConnectionPool[Any], namespace: str | None) -> Connection
     return lend
 
 
-class AsyncPostgresEventStore(AsyncSQLEventStore):
+class AsyncPostgresEventStore(AsyncPostgresProjections, AsyncSQLEventStore):
     """An event store in PostgreSQL, on one connection of its own or on a psycopg pool.
 
     Global reads are gap-free by default through the xid8 horizon: each event keeps its
@@ -43,6 +44,9 @@ class AsyncPostgresEventStore(AsyncSQLEventStore):
     instead serialises appends with a table lock and reads in position order. With
     `namespace`, the tables live in that PostgreSQL schema. Create the tables first with
     `create_schema` on a connection with the same namespace.
+
+    For projections, runners take an advisory-lock lease and LISTEN for appends on
+    connections of their own (from the pool, or opened with the connection string).
     """
 
     def __init__(
@@ -55,6 +59,8 @@ class AsyncPostgresEventStore(AsyncSQLEventStore):
     ) -> None:
         """Connect with a libpq string (one connection), or lend from a pool per operation."""
         self._kept: AsyncPostgresConnection | None = None
+        self._source = source
+        self.namespace = namespace
         if isinstance(source, str):
             self._kept = AsyncPostgresConnection(source, namespace=namespace)
             connections = async_kept_connection(self._kept)

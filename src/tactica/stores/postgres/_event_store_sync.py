@@ -18,6 +18,7 @@ from tactica.stores._sql._event_store_sync import (
 )
 from tactica.stores._sql._protocol_sync import SQLConnection
 from tactica.stores.postgres._connection import PostgresConnection
+from tactica.stores.postgres._projections_sync import PostgresProjections
 
 __all__ = ["PostgresEventStore"]
 
@@ -34,7 +35,7 @@ def _pooled(pool: ConnectionPool[Any], namespace: str | None) -> Connections:
     return lend
 
 
-class PostgresEventStore(SQLEventStore):
+class PostgresEventStore(PostgresProjections, SQLEventStore):
     """An event store in PostgreSQL, on one connection of its own or on a psycopg pool.
 
     Global reads are gap-free by default through the xid8 horizon: each event keeps its
@@ -44,6 +45,9 @@ class PostgresEventStore(SQLEventStore):
     instead serialises appends with a table lock and reads in position order. With
     `namespace`, the tables live in that PostgreSQL schema. Create the tables first with
     `create_schema` on a connection with the same namespace.
+
+    For projections, runners take an advisory-lock lease and LISTEN for appends on
+    connections of their own (from the pool, or opened with the connection string).
     """
 
     def __init__(
@@ -56,6 +60,8 @@ class PostgresEventStore(SQLEventStore):
     ) -> None:
         """Connect with a libpq string (one connection), or lend from a pool per operation."""
         self._kept: PostgresConnection | None = None
+        self._source = source
+        self.namespace = namespace
         if isinstance(source, str):
             self._kept = PostgresConnection(source, namespace=namespace)
             connections = kept_connection(self._kept)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tactica.ports._events import MAX_EVENT_BYTES
 from tactica.stores._sql._event_store_async import AsyncSQLEventStore, async_kept_connection
+from tactica.stores._wakeups import wakeups_for
 from tactica.stores.sqlite._connection import AsyncSQLiteConnection
 
 __all__ = ["AsyncSQLiteEventStore"]
@@ -38,6 +39,9 @@ class AsyncSQLiteEventStore(AsyncSQLEventStore):
         """Open the database at `path`; refuse documents over `max_event_bytes`."""
         self.connection = AsyncSQLiteConnection(path)
         super().__init__(async_kept_connection(self.connection), max_event_bytes=max_event_bytes)
+        if str(path) != ":memory:":
+            # Stores of this process on the same file wake each other's runners.
+            self.wakeups = wakeups_for(str(Path(path).resolve()))
 
     async def close(self) -> None:
         """Close the store's connection."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tactica.ports._events import MAX_EVENT_BYTES
 from tactica.stores._sql._event_store_sync import SQLEventStore, kept_connection
+from tactica.stores._wakeups import wakeups_for
 from tactica.stores.sqlite._connection import SQLiteConnection
 
 __all__ = ["SQLiteEventStore"]
@@ -38,6 +39,9 @@ class SQLiteEventStore(SQLEventStore):
         """Open the database at `path`; refuse documents over `max_event_bytes`."""
         self.connection = SQLiteConnection(path)
         super().__init__(kept_connection(self.connection), max_event_bytes=max_event_bytes)
+        if str(path) != ":memory:":
+            # Stores of this process on the same file wake each other's runners.
+            self.wakeups = wakeups_for(str(Path(path).resolve()))
 
     def close(self) -> None:
         """Close the store's connection."""

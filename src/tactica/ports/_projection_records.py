@@ -1,0 +1,108 @@
+"""What projections store besides their read models, as plain records, and the checks on names.
+
+PURE: every backend refuses the same bad projection names, collections and keys, before
+anything is written, and encodes documents the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from tactica.errors import InvalidAppendError
+
+__all__ = [
+    "DeadLetter",
+    "ProjectionStatus",
+    "checked_document_key",
+    "checked_projection_name",
+    "decode_document",
+    "encode_document",
+    "generation_checkpoint",
+]
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}")
+_KEY_LENGTH = 255
+
+
+class ProjectionStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """How far a projection is behind the events, and whether something holds it back."""
+
+    name: str
+    """The projection's name."""
+    checkpoint: int
+    """The position of the last event it applied (0: none yet)."""
+    head: int
+    """The position of the last event readers may see now."""
+    pending: int
+    """How many visible events it has not applied yet."""
+    seconds_behind: float
+    """How long ago the oldest of those events was recorded (0.0 when there is none)."""
+    stalled: bool
+    """Whether committed events are held back from every reader, so it cannot catch up yet."""
+    stall_reason: str | None = None
+    """What holds them back: a long transaction (xid8 horizon) or the events-table lock."""
+
+
+class DeadLetter(msgspec.Struct, frozen=True, kw_only=True):
+    """An event a projection parked after its handler kept failing (poison policy ``park``)."""
+
+    projection: str
+    position: int
+    stream_id: str
+    event_id: UUID
+    type_name: str
+    attempts: int
+    error: str
+    parked_at: datetime
+
+
+def checked_projection_name(name: object) -> str:
+    """Return `name` if it can name a projection; raise `InvalidAppendError` otherwise."""
+    if not isinstance(name, str) or _NAME.fullmatch(name) is None:
+        msg = (
+            f"a projection name must be 1-100 letters, digits, '_', '.', ':' or '-', starting "
+            f"with a letter or digit; got {name!r:.120}"
+        )
+        raise InvalidAppendError(msg)
+    return name
+
+
+def checked_document_key(collection: object, key: object) -> tuple[str, str]:
+    """Return a read-model collection and key once valid; raise `InvalidAppendError` otherwise."""
+    if not isinstance(collection, str) or _NAME.fullmatch(collection) is None:
+        msg = (
+            "a read-model collection must be 1-100 letters, digits, '_', '.', ':' or '-'; "
+            f"got {collection!r:.120}"
+        )
+        raise InvalidAppendError(msg)
+    if not isinstance(key, str) or not 0 < len(key) <= _KEY_LENGTH:
+        msg = f"a read-model key must be a str of 1-{_KEY_LENGTH} characters; got {key!r:.120}"
+        raise InvalidAppendError(msg)
+    return collection, key
+
+
+def encode_document(collection: str, key: str, document: Any) -> bytes:
+    """Return `document` as JSON; raise `InvalidAppendError` naming it if it is not JSON data."""
+    try:
+        return msgspec.json.encode(document)
+    except (TypeError, msgspec.EncodeError, OverflowError) as error:
+        msg = (
+            f"the read-model document {collection}/{key} is not JSON data ({error}); store "
+            "dicts, lists, str, int, float, bool or None"
+        )
+        raise InvalidAppendError(msg) from error
+
+
+def decode_document(data: bytes) -> Any:
+    """Return the JSON value of a stored document."""
+    return msgspec.json.decode(data)
+
+
+def generation_checkpoint(name: str, generation: int) -> str:
+    """Return the checkpoint name a rebuild into `generation` of projection `name` keeps."""
+    return f"{name}@{generation}"

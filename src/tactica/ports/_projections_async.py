@@ -1,0 +1,152 @@
+"""The projection port (async colour): read models, checkpoints, leases and wake-ups.
+
+An event store that can host projections implements `AsyncProjectionStore`: runners read
+events from it and write read models and checkpoints into the same database, in one
+transaction per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from tactica.ports._event_store_async import AsyncEventStore
+from tactica.ports._events import RecordedEvent
+from tactica.ports._projection_records import DeadLetter, ProjectionStatus
+
+__all__ = ["AsyncLease", "AsyncListener", "AsyncProjectionStore", "AsyncProjectionTransaction"]
+
+
+class AsyncProjectionTransaction(Protocol):
+    """The transaction a batch of events is projected in; the checkpoint moves in it too.
+
+    Read models are JSON documents in named collections, kept per projection (and per
+    generation, so a rebuild fills fresh ones). SQL backends also lend their connection
+    as ``tx.connection`` for tables of your own.
+    """
+
+    @property
+    def replaying(self) -> bool:
+        """Whether this is a rebuild: handlers should then skip side effects."""
+        ...
+
+    recorded: RecordedEvent
+    """The stored event being handled (stream, position, times, ids); set by the runner."""
+
+    async def get(self, collection: str, key: str) -> Any | None:
+        """Return the document under `key`, or ``None``."""
+        ...
+
+    async def put(self, collection: str, key: str, document: Any) -> None:
+        """Store `document` (JSON data) under `key`, replacing what was there."""
+        ...
+
+    async def delete(self, collection: str, key: str) -> None:
+        """Remove the document under `key`, if any."""
+        ...
+
+    async def documents(self, collection: str) -> dict[str, Any]:
+        """Return every document of `collection`, by key."""
+        ...
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        """Call `callback` once this transaction has committed, unless replaying."""
+        ...
+
+
+class AsyncLease(Protocol):
+    """The right to run one projection: held by one runner at a time, taken over on death."""
+
+    async def acquire(self) -> bool:
+        """Take or keep the lease; return whether this runner holds it now."""
+        ...
+
+    async def release(self) -> None:
+        """Give the lease up, so that a standby runner takes over at once."""
+        ...
+
+
+class AsyncListener(Protocol):
+    """Wake-ups for runners: new events may be there to read."""
+
+    async def wait(self, timeout: float) -> None:
+        """Return when events were committed since the last return, or after `timeout` s."""
+        ...
+
+
+class AsyncProjectionStore(AsyncEventStore, Protocol):
+    """An event store that also keeps projections' read models, checkpoints and leases."""
+
+    def projecting(
+        self,
+        projection: str,
+        *,
+        generation: int,
+        checkpoint: str,
+        after: int,
+        to: int,
+        replaying: bool = False,
+    ) -> AbstractAsyncContextManager[AsyncProjectionTransaction]:
+        """Open a transaction that moves `checkpoint` from `after` to `to` when it commits.
+
+        Raises `CheckpointConflictError` (and stores nothing) when the checkpoint is no
+        longer at `after`: another instance or a rebuild moved it first.
+        """
+        ...
+
+    async def park(
+        self,
+        projection: str,
+        event: RecordedEvent,
+        *,
+        checkpoint: str,
+        after: int,
+        attempts: int,
+        error: str,
+    ) -> None:
+        """Move `event` to the dead-letter table and `checkpoint` from `after` past it, at once.
+
+        Raises `CheckpointConflictError` (and parks nothing) if the checkpoint moved.
+        """
+        ...
+
+    async def dead_letters(self, projection: str) -> list[DeadLetter]:
+        """Return the events `projection` parked, oldest first."""
+        ...
+
+    async def generation(self, projection: str) -> int:
+        """Return the generation of read models readers see (1 until a rebuild swaps one in)."""
+        ...
+
+    async def start_rebuild(self, projection: str) -> int:
+        """Return a fresh generation to rebuild into, with no documents and no checkpoint."""
+        ...
+
+    async def swap(self, projection: str, generation: int) -> None:
+        """Make a rebuilt `generation` the one readers see, and its checkpoint the live one."""
+        ...
+
+    async def reached(self, projection: str, position: int) -> bool:
+        """Return whether `projection` has applied (or passed) the event at `position`."""
+        ...
+
+    async def status(self, projection: str, *, stalled_after: float = 0.2) -> ProjectionStatus:
+        """Return `projection`'s lag, and whether events are held back longer than that."""
+        ...
+
+    def lease(self, projection: str, *, ttl: float) -> AsyncLease:
+        """Return the lease of `projection`; a dead holder loses it after at most `ttl` s."""
+        ...
+
+    def listen(self) -> AbstractAsyncContextManager[AsyncListener]:
+        """Return wake-ups for new events (notifications, or in-process signals)."""
+        ...
+
+    async def document(self, projection: str, collection: str, key: str) -> Any | None:
+        """Return a document of `projection`'s current read models, or ``None``."""
+        ...
+
+    async def documents(self, projection: str, collection: str) -> dict[str, Any]:
+        """Return every document of a collection of `projection`'s current read models."""
+        ...

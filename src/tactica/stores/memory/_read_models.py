@@ -1,0 +1,135 @@
+"""Projection storage of the in-memory event log: PURE, checked and applied under its lock.
+
+Read models are JSON documents per (projection, generation, collection); a batch's changes
+and its checkpoint move are applied together, or not at all.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from tactica.errors import CheckpointConflictError
+from tactica.ports._events import RecordedEvent
+from tactica.ports._projection_records import DeadLetter, ProjectionStatus, generation_checkpoint
+
+__all__ = ["Collection", "InMemoryReadModels", "Writes"]
+
+Collection = tuple[str, int, str]
+"""A read-model collection: (projection, generation, collection)."""
+
+Writes = Mapping[Collection, Mapping[str, bytes | None]]
+"""A batch's document changes: new JSON by key, or ``None`` for a deletion."""
+
+
+class InMemoryReadModels:
+    """The part of `InMemoryEventLog` that projections use; it shares the log's lock."""
+
+    _lock: threading.Lock
+    _all: list[RecordedEvent]
+    _checkpoints: dict[str, int]
+
+    def _init_read_models(self) -> None:
+        self._documents: dict[Collection, dict[str, bytes]] = {}
+        self._generations: dict[str, int] = {}
+        self._last_generation: dict[str, int] = {}
+        self._dead_letters: dict[str, list[DeadLetter]] = {}
+        self._leases: dict[str, tuple[str, float]] = {}
+
+    def _move_checkpoint(self, checkpoint: str, after: int, to: int) -> None:
+        if self._checkpoints.get(checkpoint, 0) != after:
+            raise CheckpointConflictError(checkpoint, after)
+        self._checkpoints[checkpoint] = to
+
+    def apply_projection(self, checkpoint: str, after: int, to: int, writes: Writes) -> None:
+        """Move `checkpoint` from `after` to `to` and apply `writes`, or raise and do neither."""
+        with self._lock:
+            self._move_checkpoint(checkpoint, after, to)
+            for collection, changes in writes.items():
+                stored = self._documents.setdefault(collection, {})
+                for key, document in changes.items():
+                    if document is None:
+                        stored.pop(key, None)
+                    else:
+                        stored[key] = document
+
+    def park(self, checkpoint: str, after: int, letter: DeadLetter) -> None:
+        """Keep `letter` and move `checkpoint` from `after` past its event, or do neither."""
+        with self._lock:
+            self._move_checkpoint(checkpoint, after, letter.position)
+            self._dead_letters.setdefault(letter.projection, []).append(letter)
+
+    def dead_letters(self, projection: str) -> list[DeadLetter]:
+        """Return the events `projection` parked, oldest first."""
+        with self._lock:
+            return list(self._dead_letters.get(projection, ()))
+
+    def stored_documents(self, collection: Collection) -> dict[str, bytes]:
+        """Return a copy of a collection's committed documents."""
+        with self._lock:
+            return dict(self._documents.get(collection, {}))
+
+    def stored_document(self, collection: Collection, key: str) -> bytes | None:
+        """Return one committed document, or ``None``."""
+        with self._lock:
+            return self._documents.get(collection, {}).get(key)
+
+    def generation(self, projection: str) -> int:
+        """Return the generation readers of `projection` see."""
+        with self._lock:
+            return self._generations.get(projection, 1)
+
+    def start_rebuild(self, projection: str) -> int:
+        """Return a fresh generation of `projection`, empty and without a checkpoint."""
+        with self._lock:
+            current = self._generations.get(projection, 1)
+            generation = max(current, self._last_generation.get(projection, 1)) + 1
+            self._last_generation[projection] = generation
+            for collection in [c for c in self._documents if c[:2] == (projection, generation)]:
+                del self._documents[collection]
+            self._checkpoints.pop(generation_checkpoint(projection, generation), None)
+            return generation
+
+    def swap(self, projection: str, generation: int) -> None:
+        """Make `generation` the one readers see; its checkpoint becomes the live one."""
+        with self._lock:
+            old = self._generations.get(projection, 1)
+            rebuilt = generation_checkpoint(projection, generation)
+            self._checkpoints[projection] = self._checkpoints.pop(rebuilt, 0)
+            self._generations[projection] = generation
+            for collection in [c for c in self._documents if c[:2] == (projection, old)]:
+                del self._documents[collection]
+
+    def status(self, projection: str) -> ProjectionStatus:
+        """Return how far `projection` is behind the log's head."""
+        with self._lock:
+            checkpoint = self._checkpoints.get(projection, 0)
+            head = len(self._all)
+            oldest = self._all[checkpoint].recorded_at if checkpoint < head else None
+        behind = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+        return ProjectionStatus(
+            name=projection,
+            checkpoint=checkpoint,
+            head=head,
+            pending=head - checkpoint,
+            seconds_behind=max(behind, 0.0),
+            stalled=False,
+        )
+
+    def take_lease(self, name: str, holder: str, ttl: float) -> bool:
+        """Give `holder` the lease `name` (for `ttl` s) if it is free, expired or its own."""
+        now = time.monotonic()
+        with self._lock:
+            current = self._leases.get(name)
+            if current is not None and current[0] != holder and current[1] > now:
+                return False
+            self._leases[name] = (holder, now + ttl)
+            return True
+
+    def drop_lease(self, name: str, holder: str) -> None:
+        """Free the lease `name` if `holder` has it."""
+        with self._lock:
+            if self._leases.get(name, ("", 0.0))[0] == holder:
+                del self._leases[name]

@@ -1,0 +1,131 @@
+"""Projections on PostgreSQL (async colour): advisory-lock leases, LISTEN wake-ups, stalls.
+
+The lease is a session advisory lock on a connection of its own: the server frees it the
+moment the holder's connection dies, so a standby takes over at its next poll. Writers
+send a payload-free ``NOTIFY`` in each append's transaction (one channel per database,
+whatever the namespace: a spurious wake-up costs one read); runners LISTEN on a
+connection of their own, and poll as well, since a notification is only a hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+
+from tactica.errors import DatabaseConnectionError
+from tactica.ports._projections_async import AsyncLease, AsyncListener
+from tactica.stores._sql._event_rows import NOTIFY_CHANNEL
+from tactica.stores._sql._identifiers import quoted
+from tactica.stores._sql._projections_async import AsyncSQLProjections
+from tactica.stores._sql._protocol_async import AsyncSQLConnection
+from tactica.stores._wakeups import AsyncInProcessListener
+from tactica.stores.postgres._connection import AsyncPostgresConnection
+
+__all__ = ["AsyncPostgresLease", "AsyncPostgresListener", "AsyncPostgresProjections"]
+
+Source = str | AsyncConnectionPool[Any]
+
+
+class AsyncPostgresLease:
+    """A session advisory lock, held on a connection of its own while the runner works."""
+
+    def __init__(self, source: Source, namespace: str | None, name: str) -> None:
+        """Lease `name` (within `namespace`) with connections from `source`."""
+        self._source = source
+        self._namespace = namespace
+        self._key = f"tactica.projection:{namespace or ''}:{name}"
+        self._connection: AsyncPostgresConnection | None = None
+        self._held = False
+
+    async def acquire(self) -> bool:
+        """Take or keep the lease; return whether this runner holds it now."""
+        if self._connection is None:
+            self._connection = AsyncPostgresConnection(self._source, namespace=self._namespace)
+        try:
+            if self._held:
+                await self._connection.fetch("SELECT 1")
+            else:
+                rows = await self._connection.fetch(
+                    "SELECT pg_try_advisory_lock(hashtextextended(?, 0))", (self._key,)
+                )
+                self._held = bool(rows[0][0])
+        except DatabaseConnectionError:
+            # The server freed the lock with the connection: another runner may have it.
+            await self.release()
+            return False
+        return self._held
+
+    async def release(self) -> None:
+        """Give the lease up (closing its connection frees the lock), so a standby takes over."""
+        connection, self._connection, self._held = self._connection, None, False
+        if connection is not None:
+            await connection.close()
+
+
+class AsyncPostgresListener:
+    """Wake-ups from LISTEN on a connection of its own, and from this process's commits."""
+
+    def __init__(self, connection: AsyncPostgresConnection, local: AsyncInProcessListener) -> None:
+        """Wait on `connection` (already listening) and on `local`."""
+        self._connection = connection
+        self._local = local
+
+    async def wait(self, timeout: float) -> None:
+        """Return after a notification, or after `timeout` s (a lost connection just waits)."""
+        try:
+            if await self._connection.wait_notification(timeout):
+                return
+        except DatabaseConnectionError:
+            await self._local.wait(timeout)
+
+
+class AsyncPostgresProjections(AsyncSQLProjections):
+    """The projection port of the PostgreSQL event store."""
+
+    _source: Source
+    namespace: str | None
+
+    def lease(self, projection: str, *, ttl: float) -> AsyncLease:
+        """Return the lease of `projection`: an advisory lock, freed when its holder dies.
+
+        `ttl` is not needed: the server frees the lock as soon as the connection is gone.
+        """
+        del ttl
+        return AsyncPostgresLease(self._source, self.namespace, projection)
+
+    def listen(self) -> AbstractAsyncContextManager[AsyncListener]:
+        """Return wake-ups from LISTEN (for every process's appends) on its own connection."""
+        return self._listening()
+
+    @asynccontextmanager
+    async def _listening(self) -> AsyncGenerator[AsyncListener]:
+        connection = AsyncPostgresConnection(self._source, namespace=self.namespace)
+        try:
+            await connection.execute(f"LISTEN {quoted(NOTIFY_CHANNEL)}")
+            yield AsyncPostgresListener(connection, AsyncInProcessListener(self.wakeups))
+        finally:
+            await connection.close()
+
+    async def _stall_reason(
+        self, connection: AsyncSQLConnection, stalled_after: float
+    ) -> str | None:
+        if self.global_order == "horizon":
+            rows = await connection.fetch(
+                "SELECT COUNT(*) FROM tactica_events"
+                " WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())"
+                " AND recorded_at < clock_timestamp() - make_interval(secs => ?)",
+                (stalled_after,),
+            )
+            if int(rows[0][0]) > 0:
+                return "a transaction older than the held-back events is still open"
+        rows = await connection.fetch(
+            "SELECT COUNT(*) FROM pg_locks WHERE relation = to_regclass('tactica_events')"
+            " AND NOT granted AND waitstart < clock_timestamp() - make_interval(secs => ?)",
+            (stalled_after,),
+        )
+        if int(rows[0][0]) > 0:
+            return "writers wait for a lock on the events table"
+        return None

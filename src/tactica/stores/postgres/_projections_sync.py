@@ -1,0 +1,132 @@
+# Generated from _projections_async.py by tools/unasync.py; do not edit. Run `make codegen`.
+"""Projections on PostgreSQL (sync colour): advisory-lock leases, LISTEN wake-ups, stalls.
+
+The lease is a session advisory lock on a connection of its own: the server frees it the
+moment the holder's connection dies, so a standby takes over at its next poll. Writers
+send a payload-free ``NOTIFY`` in each append's transaction (one channel per database,
+whatever the namespace: a spurious wake-up costs one read); runners LISTEN on a
+connection of their own, and poll as well, since a notification is only a hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from tactica.errors import DatabaseConnectionError
+from tactica.ports._projections_sync import Lease, Listener
+from tactica.stores._sql._event_rows import NOTIFY_CHANNEL
+from tactica.stores._sql._identifiers import quoted
+from tactica.stores._sql._projections_sync import SQLProjections
+from tactica.stores._sql._protocol_sync import SQLConnection
+from tactica.stores._wakeups import InProcessListener
+from tactica.stores.postgres._connection import PostgresConnection
+
+__all__ = ["PostgresLease", "PostgresListener", "PostgresProjections"]
+
+Source = str | ConnectionPool[Any]
+
+
+class PostgresLease:
+    """A session advisory lock, held on a connection of its own while the runner works."""
+
+    def __init__(self, source: Source, namespace: str | None, name: str) -> None:
+        """Lease `name` (within `namespace`) with connections from `source`."""
+        self._source = source
+        self._namespace = namespace
+        self._key = f"tactica.projection:{namespace or ''}:{name}"
+        self._connection: PostgresConnection | None = None
+        self._held = False
+
+    def acquire(self) -> bool:
+        """Take or keep the lease; return whether this runner holds it now."""
+        if self._connection is None:
+            self._connection = PostgresConnection(self._source, namespace=self._namespace)
+        try:
+            if self._held:
+                self._connection.fetch("SELECT 1")
+            else:
+                rows = self._connection.fetch(
+                    "SELECT pg_try_advisory_lock(hashtextextended(?, 0))", (self._key,)
+                )
+                self._held = bool(rows[0][0])
+        except DatabaseConnectionError:
+            # The server freed the lock with the connection: another runner may have it.
+            self.release()
+            return False
+        return self._held
+
+    def release(self) -> None:
+        """Give the lease up (closing its connection frees the lock), so a standby takes over."""
+        connection, self._connection, self._held = self._connection, None, False
+        if connection is not None:
+            connection.close()
+
+
+class PostgresListener:
+    """Wake-ups from LISTEN on a connection of its own, and from this process's commits."""
+
+    def __init__(self, connection: PostgresConnection, local: InProcessListener) -> None:
+        """Wait on `connection` (already listening) and on `local`."""
+        self._connection = connection
+        self._local = local
+
+    def wait(self, timeout: float) -> None:
+        """Return after a notification, or after `timeout` s (a lost connection just waits)."""
+        try:
+            if self._connection.wait_notification(timeout):
+                return
+        except DatabaseConnectionError:
+            self._local.wait(timeout)
+
+
+class PostgresProjections(SQLProjections):
+    """The projection port of the PostgreSQL event store."""
+
+    _source: Source
+    namespace: str | None
+
+    def lease(self, projection: str, *, ttl: float) -> Lease:
+        """Return the lease of `projection`: an advisory lock, freed when its holder dies.
+
+        `ttl` is not needed: the server frees the lock as soon as the connection is gone.
+        """
+        del ttl
+        return PostgresLease(self._source, self.namespace, projection)
+
+    def listen(self) -> AbstractContextManager[Listener]:
+        """Return wake-ups from LISTEN (for every process's appends) on its own connection."""
+        return self._listening()
+
+    @contextmanager
+    def _listening(self) -> Generator[Listener]:
+        connection = PostgresConnection(self._source, namespace=self.namespace)
+        try:
+            connection.execute(f"LISTEN {quoted(NOTIFY_CHANNEL)}")
+            yield PostgresListener(connection, InProcessListener(self.wakeups))
+        finally:
+            connection.close()
+
+    def _stall_reason(
+        self, connection: SQLConnection, stalled_after: float
+    ) -> str | None:
+        if self.global_order == "horizon":
+            rows = connection.fetch(
+                "SELECT COUNT(*) FROM tactica_events"
+                " WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())"
+                " AND recorded_at < clock_timestamp() - make_interval(secs => ?)",
+                (stalled_after,),
+            )
+            if int(rows[0][0]) > 0:
+                return "a transaction older than the held-back events is still open"
+        rows = connection.fetch(
+            "SELECT COUNT(*) FROM pg_locks WHERE relation = to_regclass('tactica_events')"
+            " AND NOT granted AND waitstart < clock_timestamp() - make_interval(secs => ?)",
+            (stalled_after,),
+        )
+        if int(rows[0][0]) > 0:
+            return "writers wait for a lock on the events table"
+        return None
