@@ -4,13 +4,16 @@ Level 1: value objects, an aggregate that enforces its invariant, the events it 
 (with their ids, correlation and causation), the JSON codec, and an in-memory repository
 that refuses a stale write exactly as a database-backed one will. Level 2: the service on a
 message bus with a SQLite unit of work. Level 4: an event-sourced stock ledger in a SQLite
-event store, replayed, read as of an earlier version, raced, snapshotted and upcast.
+event store, replayed, read as of an earlier version, raced, snapshotted and upcast. Level 5:
+a projection keeping the ledger's read models in the same SQLite file, caught up, followed
+live, read right after a write, and rebuilt into a fresh generation.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,6 +37,14 @@ from examples.allocation.stock_ledger import (
     bootstrap_ledger,
     create_tables,
 )
+from examples.allocation.views import (
+    ReservationsOf,
+    StockLevel,
+    StockLevels,
+    StockViews,
+    bootstrap_views,
+    reached_by,
+)
 from tactica import (
     ConcurrencyError,
     ImmutableObjectError,
@@ -50,6 +61,7 @@ from tactica.dataclasses import Command
 from tactica.errors import WrongExpectedVersionError
 from tactica.eventsourcing import EventSourcedRepository
 from tactica.ports import NO_STREAM, NewEvent, RecordedEvent
+from tactica.projections import ProjectionRunner, ProjectionStatus, wait_for
 from tactica.stores.sqlite import SQLiteEventStore
 
 
@@ -334,6 +346,78 @@ def show_event_sourcing() -> None:
             store.close()
 
 
+BATCH = 4
+"""Events per projection batch in the level-5 part: small, so the rebuild reports progress."""
+
+
+def lag(status: ProjectionStatus) -> str:
+    return f"checkpoint {status.checkpoint}, head {status.head}, pending {status.pending}"
+
+
+def levels(view: dict[str, StockLevel]) -> str:
+    return ", ".join(
+        f"{sku} {level.on_hand}-{level.reserved}={level.available}" for sku, level in view.items()
+    )
+
+
+def show_live_projection(bus: MessageBus, runner: ProjectionRunner, queries: MessageBus) -> None:
+    print(f"before the runner starts: {lag(runner.status())}")
+    follower = threading.Thread(target=runner.run)
+    follower.start()
+    try:
+        wait_for(runner.store, StockViews.name, runner.status().head)
+        print(f"the runner catches up, then follows live: {lag(runner.status())}")
+        print(f"stock (on hand-reserved=available): {levels(queries.dispatch(StockLevels()))}")
+        bus.dispatch(ReserveStock(order_id="order-f", sku="CHAIR", qty=5))
+        position = reached_by(runner.store, "CHAIR")
+        wait_for(runner.store, StockViews.name, position)
+        held = queries.dispatch(ReservationsOf(order_id="order-f"))
+        print(f"ReserveStock 5 CHAIR for order-f, wait_for(@{position}): order-f holds {held}")
+    finally:
+        runner.stop()
+        follower.join()
+
+
+def show_rebuild(runner: ProjectionRunner, queries: MessageBus) -> None:
+    live = queries.dispatch(StockLevels())
+    generation = runner.store.generation(StockViews.name)
+    reached: list[str] = []
+    undisturbed = True
+
+    def progress(position: int, head: int) -> None:
+        nonlocal undisturbed
+        if f"{position}/{head}" not in reached:
+            reached.append(f"{position}/{head}")
+        undisturbed = undisturbed and queries.dispatch(StockLevels()) == live
+
+    runner.rebuild(progress=progress)
+    print(f"rebuild, {BATCH} events a batch, position/head: {', '.join(reached)}")
+    print(f"readers saw the live view all along: {undisturbed}")
+    rebuilt = queries.dispatch(StockLevels())
+    moved = runner.store.generation(StockViews.name)
+    print(f"the rebuilt view equals the live one: {rebuilt == live}")
+    print(f"readers now see generation {moved} (it was {generation})")
+
+
+def show_projections() -> None:
+    heading("Level 5: a projection keeps read models in the same SQLite file")
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "ledger.db"
+        create_tables(path)
+        store = SQLiteEventStore(path)
+        try:
+            store_previous_release_history(store)
+            bus = bootstrap_ledger(store)
+            for _, command in LEDGER_COMMANDS:
+                bus.dispatch(command)
+            print(f"the level-4 history again: DESK's v1 event and {len(LEDGER_COMMANDS)} commands")
+            runner, queries = bootstrap_views(store, batch_size=BATCH)
+            show_live_projection(bus, runner, queries)
+            show_rebuild(runner, queries)
+        finally:
+            store.close()
+
+
 def main() -> None:
     line = show_value_objects()
     product, events = show_aggregate(line)
@@ -341,6 +425,7 @@ def main() -> None:
     show_repository(product)
     show_service()
     show_event_sourcing()
+    show_projections()
 
 
 if __name__ == "__main__":

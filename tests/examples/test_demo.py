@@ -10,6 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_demo_runs_and_shows_each_levels_behaviour() -> None:
+    """`python -m examples.demo` exits cleanly and prints what each level's blocks did."""
     result = subprocess.run(
         [sys.executable, "-m", "examples.demo"],
         cwd=REPO,
@@ -51,3 +52,12 @@ def test_the_demo_runs_and_shows_each_levels_behaviour() -> None:
     )
     assert "the next load folds 1 event onto it: on hand 18, reserved 12" in out
     assert "the same state as a full replay: True" in out
+    level_5 = out[out.index("== Level 5") :]
+    assert "before the runner starts: checkpoint 0, head 8, pending 8" in level_5
+    assert "catches up, then follows live: checkpoint 8, head 8, pending 0" in level_5
+    assert "CHAIR 8-0=8, DESK 12-2=10, LAMP 18-5=13" in level_5, "the v1 event, upcast"
+    assert "wait_for(@9): order-f holds {'CHAIR': 5}" in level_5, "read-your-writes"
+    assert "position/head: 4/9, 8/9, 9/9" in level_5
+    assert "readers saw the live view all along: True" in level_5
+    assert "the rebuilt view equals the live one: True" in level_5
+    assert "readers now see generation 2 (it was 1)" in level_5
