@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
+from tactica._acompat import async_accepts_coroutines
 from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
 from tactica.eventsourcing._repository_async import AsyncSQLEventSourcedRepository
 from tactica.outbox import OutboxMessage
+from tactica.projections._projection import ProjectionLike, coroutine_handler_refused
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
+from tactica.stores._sql._projection_rows import GENERATION
+from tactica.stores._sql._projections_async import AsyncSQLProjectionTransaction
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
 from tactica.stores._sql._repository_async import AsyncSQLRepository
 from tactica.uow._unit_async import AsyncUnitOfWork
@@ -28,12 +34,28 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
 
     Make repositories with `repository` in your subclass's ``__init__``; the connection is
     the unit of work's own and is closed when the unit of work is left.
+
+    `inline` projections are updated inside the commit's transaction, from the events of
+    the touched aggregates: their read models are never behind the state (strong
+    consistency), at the price of running their handlers in every command's transaction.
+    They keep no checkpoint; rebuild one with a runner while no command runs.
     """
 
-    def __init__(self, connection: _Closable, *, codec: JsonCodec | None = None) -> None:
+    def __init__(
+        self,
+        connection: _Closable,
+        *,
+        codec: JsonCodec | None = None,
+        inline: Sequence[ProjectionLike] = (),
+    ) -> None:
         """Work through `connection` (its schema must exist: `async_create_schema`)."""
         super().__init__(codec=codec)
         self.connection = connection
+        self._inline = [(projection.name, projection.handlers()) for projection in inline]
+        for name, handlers in self._inline:
+            for handler in handlers.values():
+                if not async_accepts_coroutines and inspect.iscoroutinefunction(handler):
+                    raise coroutine_handler_refused(name, handler)
 
     def repository(
         self, aggregate_type: type[R], *, type_name: str | None = None
@@ -89,9 +111,28 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
             writes = [(repository, await repository.write()) for repository in self._repositories]
             for message in outbox:
                 await self.connection.execute(INSERT_OUTBOX, outbox_row(message))
+            callbacks = await self._project_inline(self._pending_events())
             await self.connection.commit()
         except BaseException:
             await self.connection.rollback()
             raise
         for repository, written in writes:
             repository.acknowledge(written)
+        for callback in callbacks:
+            callback()
+
+    async def _project_inline(self, events: Sequence[object]) -> list[Callable[[], object]]:
+        callbacks: list[Callable[[], object]] = []
+        for name, handlers in self._inline:
+            rows = await self.connection.fetch(GENERATION, (name,))
+            tx = AsyncSQLProjectionTransaction(
+                self.connection, name, int(rows[0][0]) if rows else 1, replaying=False
+            )
+            for event in events:
+                handler = handlers.get(type(event))
+                if handler is not None:
+                    result = handler(event, tx)
+                    if async_accepts_coroutines and inspect.isawaitable(result):
+                        result = await result
+            callbacks.extend(tx.callbacks)
+        return callbacks

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from tactica.codec import JsonCodec
+from tactica.projections._projection import ProjectionLike
 from tactica.stores.sqlite._connection import AsyncSQLiteConnection
 from tactica.uow._sql_async import AsyncSQLUnitOfWork
 
@@ -18,6 +20,12 @@ class AsyncSQLiteUnitOfWork(AsyncSQLUnitOfWork):
     opened with the unit of work and closed when it is left.
     """
 
-    def __init__(self, path: str | Path, *, codec: JsonCodec | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        codec: JsonCodec | None = None,
+        inline: Sequence[ProjectionLike] = (),
+    ) -> None:
         """Work on the database file at `path` (its schema must exist: `async_create_schema`)."""
-        super().__init__(AsyncSQLiteConnection(path), codec=codec)
+        super().__init__(AsyncSQLiteConnection(path), codec=codec, inline=inline)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from tactica.codec import JsonCodec
+from tactica.projections._projection import ProjectionLike
 from tactica.stores.sqlite._connection import SQLiteConnection
 from tactica.uow._sql_sync import SQLUnitOfWork
 
@@ -19,6 +21,12 @@ class SQLiteUnitOfWork(SQLUnitOfWork):
     opened with the unit of work and closed when it is left.
     """
 
-    def __init__(self, path: str | Path, *, codec: JsonCodec | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        codec: JsonCodec | None = None,
+        inline: Sequence[ProjectionLike] = (),
+    ) -> None:
         """Work on the database file at `path` (its schema must exist: `create_schema`)."""
-        super().__init__(SQLiteConnection(path), codec=codec)
+        super().__init__(SQLiteConnection(path), codec=codec, inline=inline)

@@ -76,12 +76,7 @@ class AsyncUnitOfWork:
             }[self._state]
             msg = f"cannot commit this {type(self).__name__}: {outcome}"
             raise UnitOfWorkError(msg)
-        pending = [
-            event
-            for repository in self._repositories
-            for aggregate in repository.seen
-            for event in getattr(aggregate, "pending_events", ())
-        ]
+        pending = self._pending_events()
         outbox = outbox_messages(pending, self.codec)
         try:
             await self._store(outbox)
@@ -95,6 +90,14 @@ class AsyncUnitOfWork:
                 if pull is not None:
                     pull()
         self._events.extend(pending)
+
+    def _pending_events(self) -> list[Any]:
+        return [
+            event
+            for repository in self._repositories
+            for aggregate in repository.seen
+            for event in getattr(aggregate, "pending_events", ())
+        ]
 
     async def rollback(self) -> None:
         """Discard every uncommitted change; tracked aggregates keep their pending events."""

@@ -77,12 +77,7 @@ class UnitOfWork:
             }[self._state]
             msg = f"cannot commit this {type(self).__name__}: {outcome}"
             raise UnitOfWorkError(msg)
-        pending = [
-            event
-            for repository in self._repositories
-            for aggregate in repository.seen
-            for event in getattr(aggregate, "pending_events", ())
-        ]
+        pending = self._pending_events()
         outbox = outbox_messages(pending, self.codec)
         try:
             self._store(outbox)
@@ -96,6 +91,14 @@ class UnitOfWork:
                 if pull is not None:
                     pull()
         self._events.extend(pending)
+
+    def _pending_events(self) -> list[Any]:
+        return [
+            event
+            for repository in self._repositories
+            for aggregate in repository.seen
+            for event in getattr(aggregate, "pending_events", ())
+        ]
 
     def rollback(self) -> None:
         """Discard every uncommitted change; tracked aggregates keep their pending events."""

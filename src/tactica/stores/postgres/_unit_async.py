@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
 from tactica.codec import JsonCodec
+from tactica.projections._projection import ProjectionLike
 from tactica.stores.postgres._connection import AsyncPostgresConnection
 from tactica.uow._sql_async import AsyncSQLUnitOfWork
 
@@ -26,6 +28,7 @@ class AsyncPostgresUnitOfWork(AsyncSQLUnitOfWork):
         *,
         codec: JsonCodec | None = None,
         namespace: str | None = None,
+        inline: Sequence[ProjectionLike] = (),
     ) -> None:
         """Work on the database a libpq string names, or on a connection from a pool.
 
@@ -33,4 +36,6 @@ class AsyncPostgresUnitOfWork(AsyncSQLUnitOfWork):
         connection goes back when the unit of work is left. With `namespace`, tactica's
         tables are those of that PostgreSQL schema. They must exist: `create_schema`.
         """
-        super().__init__(AsyncPostgresConnection(source, namespace=namespace), codec=codec)
+        super().__init__(
+            AsyncPostgresConnection(source, namespace=namespace), codec=codec, inline=inline
+        )

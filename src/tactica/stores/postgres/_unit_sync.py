@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from psycopg_pool import ConnectionPool
 
 from tactica.codec import JsonCodec
+from tactica.projections._projection import ProjectionLike
 from tactica.stores.postgres._connection import PostgresConnection
 from tactica.uow._sql_sync import SQLUnitOfWork
 
@@ -27,6 +29,7 @@ class PostgresUnitOfWork(SQLUnitOfWork):
         *,
         codec: JsonCodec | None = None,
         namespace: str | None = None,
+        inline: Sequence[ProjectionLike] = (),
     ) -> None:
         """Work on the database a libpq string names, or on a connection from a pool.
 
@@ -34,4 +37,6 @@ class PostgresUnitOfWork(SQLUnitOfWork):
         connection goes back when the unit of work is left. With `namespace`, tactica's
         tables are those of that PostgreSQL schema. They must exist: `create_schema`.
         """
-        super().__init__(PostgresConnection(source, namespace=namespace), codec=codec)
+        super().__init__(
+            PostgresConnection(source, namespace=namespace), codec=codec, inline=inline
+        )
