@@ -1,4 +1,4 @@
-"""``python -m bench``: print the micro-benchmark table (``--quick`` for a smoke run)."""
+"""``python -m bench``: the micro-benchmark table, then the load table (``--quick``: smoke run)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bench import _report
 from bench._timing import Paired, compare, measure
 from bench.dispatch import dispatch_cases, peer_cases
 from bench.event_store import event_store_cases
+from bench.load import load_section
 from bench.micro import Case, Skipped, cases
 from bench.uow import uow_cases
 
@@ -86,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
             print(_report.row(case, result, batches=shown), flush=True)
     print()
     print(_report.summary(results))
+    # Load figures are rates under concurrency, not paired ratios per call: a table of their own.
+    print()
+    print(load_section(quick=args.quick), flush=True)
     return 0
 
 
