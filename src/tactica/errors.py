@@ -28,6 +28,7 @@ __all__ = [
     "InvalidAppendError",
     "InvalidMessageError",
     "InvalidReadError",
+    "LockTimeoutError",
     "MessageDecodeError",
     "MessageEncodeError",
     "MissingExtraError",
@@ -117,6 +118,15 @@ class ConcurrencyError(TacticaError):
 
     Nothing of the failed write was stored. Reload the aggregate and run the command
     again (the bus's retry middleware does this for commands that opt in).
+    """
+
+
+class LockTimeoutError(ConcurrencyError):
+    """A write waited longer than the database's lock timeout; nothing of it was stored.
+
+    Something held a lock the write needed (on PostgreSQL with ``global_order="table_lock"``,
+    another append or a long transaction holding the events table). Retry the write, or
+    look for what holds the lock: a projection's status reports such stalls.
     """
 
 

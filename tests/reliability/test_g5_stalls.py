@@ -34,7 +34,7 @@ from _g5_load import (
 )
 from _uow_harness import seed
 
-from tactica.errors import TacticaError
+from tactica.errors import LockTimeoutError
 from tactica.eventsourcing import to_new_event
 from tactica.stores.postgres import PostgresConnection, PostgresEventStore
 
@@ -179,12 +179,7 @@ def test_a_writer_with_a_lock_timeout_fails_fast_and_stores_nothing(conninfo: st
     assert after == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src gap: psycopg's LockNotAvailable (lock_timeout) escapes PostgresConnection "
-    "untranslated; GUARANTEES G5 asks for a typed LockTimeout",
-)
 def test_a_lock_timeout_surfaces_as_a_tactica_error(conninfo: str) -> None:
-    """The error of an append that ran out of lock_timeout is a typed TacticaError."""
+    """The error of an append that ran out of lock_timeout is a typed LockTimeoutError."""
     error, _, _, _ = _blocked_append(conninfo)
-    assert isinstance(error, TacticaError)
+    assert isinstance(error, LockTimeoutError)

@@ -252,9 +252,6 @@ def _race(
     return applied, conflicts, comparison, errors
 
 
-# Each round the runner that finds the lease taken leaks the lease's PostgreSQL connection;
-# see test_a_runner_that_finds_the_lease_taken_closes_the_lease_connection.
-@pytest.mark.filterwarnings("ignore:.*was deleted while still open:ResourceWarning")
 @pytest.mark.parametrize("bypass", [False, True], ids=["leased", "lease-bypassed"])
 def test_two_runners_of_one_projection_apply_each_position_exactly_once(
     target: Target, bypass: bool
@@ -289,12 +286,6 @@ def test_the_unconditional_checkpoint_twin_double_applies_under_a_race(target: T
     assert set(applied[0]) & set(applied[1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src gap: run_until_caught_up returns when lease.acquire() is refused without "
-    "lease.release(), so the PostgreSQL lease's own connection is left open until garbage "
-    "collection (a ResourceWarning per refused call)",
-)
 def test_a_runner_that_finds_the_lease_taken_closes_the_lease_connection() -> None:
     """A runner refused the lease returns 0 and leaves no PostgreSQL connection open."""
     with _postgres_target() as target:

@@ -143,7 +143,8 @@ async def test_an_inline_read_model_is_committed_with_the_events(
         account.deposit(5)
         account.deposit(7)
         await uow.accounts.add(account)
-        await uow.commit()
+        position = await uow.commit()
+    assert position == uow.position == (await store.read_all())[-1].position
     assert await store.document("owners", "owners", "ada") == {"deposits": 12}
     assert owners.committed == [5, 7]
 
@@ -162,7 +163,7 @@ async def test_a_failing_inline_handler_stores_neither_events_nor_read_model(
         await uow.accounts.add(account)
         with pytest.raises(ValueError, match="unlucky"):
             await uow.commit()
-    assert await store.read("acc-2") == []
+    assert await store.read_all() == []
     assert await store.document("owners", "owners", "ada") is None
     assert owners.committed == []
 

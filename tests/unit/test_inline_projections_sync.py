@@ -142,7 +142,8 @@ def test_an_inline_read_model_is_committed_with_the_events(
         account.deposit(5)
         account.deposit(7)
         uow.accounts.add(account)
-        uow.commit()
+        position = uow.commit()
+    assert position == uow.position == (store.read_all())[-1].position
     assert store.document("owners", "owners", "ada") == {"deposits": 12}
     assert owners.committed == [5, 7]
 
@@ -160,7 +161,7 @@ def test_a_failing_inline_handler_stores_neither_events_nor_read_model(
         uow.accounts.add(account)
         with pytest.raises(ValueError, match="unlucky"):
             uow.commit()
-    assert store.read("acc-2") == []
+    assert store.read_all() == []
     assert store.document("owners", "owners", "ada") is None
     assert owners.committed == []
 

@@ -161,3 +161,20 @@ def test_a_runner_refuses_meaningless_settings(option: str, value: object) -> No
             codec=_codec(),
             **{option: value},  # type: ignore[arg-type]
         )
+
+
+def test_a_bound_method_registers_on_a_function_projection() -> None:
+    """`projection(name).handles(Event)(obj.method)` works, as a bound method cannot be marked."""
+
+    class Counter:
+        def __init__(self) -> None:
+            self.seen = 0
+
+        def shipped(self, event: Shipped, tx: object) -> None:
+            self.seen += 1
+
+    counter = Counter()
+    orders = projection("orders")
+    orders.handles(Shipped)(counter.shipped)
+    orders.handlers()[Shipped](Shipped(order="o-1"), None)
+    assert counter.seen == 1

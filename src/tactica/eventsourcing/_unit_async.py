@@ -60,12 +60,12 @@ class AsyncEventSourcedUnitOfWork(AsyncUnitOfWork):
             )
         )
 
-    async def _store(self, outbox: list[OutboxMessage]) -> None:
+    async def _store(self, outbox: list[OutboxMessage]) -> int:
         repositories: list[AsyncEventSourcedRepository[Any, Any]] = self._repositories
         parts = [(repository, repository.pending_appends()) for repository in repositories]
         appends = [append for _, appends in parts for append in appends]
         if not appends and not outbox:
-            return
+            return 0
         try:
             results = await self.store.commit(appends, outbox=outbox)
         except WrongExpectedVersionError as error:
@@ -73,3 +73,4 @@ class AsyncEventSourcedUnitOfWork(AsyncUnitOfWork):
             raise owner.conflict(error) from error
         for repository, _ in parts:
             repository.acknowledge(results)
+        return max((result.position for result in results), default=0)

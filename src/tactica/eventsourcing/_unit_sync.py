@@ -61,12 +61,12 @@ class EventSourcedUnitOfWork(UnitOfWork):
             )
         )
 
-    def _store(self, outbox: list[OutboxMessage]) -> None:
+    def _store(self, outbox: list[OutboxMessage]) -> int:
         repositories: list[EventSourcedRepository[Any, Any]] = self._repositories
         parts = [(repository, repository.pending_appends()) for repository in repositories]
         appends = [append for _, appends in parts for append in appends]
         if not appends and not outbox:
-            return
+            return 0
         try:
             results = self.store.commit(appends, outbox=outbox)
         except WrongExpectedVersionError as error:
@@ -74,3 +74,4 @@ class EventSourcedUnitOfWork(UnitOfWork):
             raise owner.conflict(error) from error
         for repository, _ in parts:
             repository.acknowledge(results)
+        return max((result.position for result in results), default=0)

@@ -71,10 +71,11 @@ def _event_types_of(function: Callable[..., Any], *, method: bool) -> tuple[type
     return tuple(typing.cast("type", member) for member in members)
 
 
-@overload
-def handles(function: F, /) -> F: ...
+# Classes first: a class is callable too, so the function overload would take it.
 @overload
 def handles(*event_types: type) -> Callable[[F], F]: ...
+@overload
+def handles(function: F, /) -> F: ...
 def handles(*arguments: Any) -> Any:
     """Mark a method of a `Projection` as the handler of its event class(es).
 
@@ -163,19 +164,20 @@ class FunctionProjection:
         self._handlers: dict[type, Callable[[Any, Any], object]] = {}
 
     @overload
-    def handles(self, function: F, /) -> F: ...
-    @overload
     def handles(self, *event_types: type) -> Callable[[F], F]: ...
+    @overload
+    def handles(self, function: F, /) -> F: ...
     def handles(self, *arguments: Any) -> Any:
         """Register a function as the handler of its event class(es), as `handles` does."""
         if len(arguments) == 1 and callable(arguments[0]) and not isinstance(arguments[0], type):
             function = arguments[0]
             _add(self._handlers, _event_types_of(function, method=False), function, self.name)
             return function
-        marked = handles(*arguments)
+        handles(*arguments)  # checks the classes, as the bare decorator does
 
         def register(function: F) -> F:
-            _add(self._handlers, getattr(marked(function), _HANDLED), function, self.name)
+            # Registered here, not marked: a bound method takes no new attribute.
+            _add(self._handlers, tuple(arguments), function, self.name)
             return function
 
         return register

@@ -20,6 +20,8 @@ from tactica.codec._upcasting import Upcasters
 from tactica.errors import (
     CheckpointConflictError,
     ConfigurationError,
+    DatabaseConnectionError,
+    ProjectionError,
     ProjectionStoppedError,
     ProjectionTimeoutError,
     SerializationError,
@@ -76,6 +78,7 @@ class AsyncProjectionRunner:
         max_attempts: int = 3,
         retry_delay: float = 0.05,
         lease_ttl: float = 10.0,
+        max_backoff: float = 5.0,
     ) -> None:
         """Run `projection` on `store`, decoding events with `codec` (and `upcasters`)."""
         if poison not in {"stop", "park"}:
@@ -98,6 +101,7 @@ class AsyncProjectionRunner:
         self._max_attempts = max_attempts
         self._retry_delay = retry_delay
         self._lease_ttl = lease_ttl
+        self._max_backoff = max_backoff
         self._stopping = False
         self._live = _Cursor(self.name)
 
@@ -108,17 +112,35 @@ class AsyncProjectionRunner:
     async def run(self) -> None:
         """Apply events as they come until `stop` is called; hold the lease while working.
 
-        Raises `ProjectionStoppedError` when an event is poison and the policy is ``stop``.
+        A lost database connection is logged and retried with growing pauses (up to
+        `max_backoff` s), from the stored checkpoint. Raises `ProjectionStoppedError` when
+        an event is poison and the policy is ``stop``.
         """
         self._stopping = False
         lease = self.store.lease(self.name, ttl=self._lease_ttl)
+        backoff = self._poll_interval
+        held, renew_at = False, 0.0
         try:
             async with self.store.listen() as listener:
                 while not self._stopping:
-                    if not await lease.acquire():
+                    try:
+                        if not held or time.monotonic() >= renew_at:
+                            # Renewing a third into the lease keeps it without a write per poll.
+                            held = await lease.acquire()
+                            renew_at = time.monotonic() + self._lease_ttl / 3
+                        read = await self._step(self._live) if held else 0
+                    except DatabaseConnectionError as error:
+                        _log.warning(
+                            "projection %s: %s; retrying in %.2f s", self.name, error, backoff
+                        )
+                        held, self._live.position = False, None
+                        await async_sleep(backoff)
+                        backoff = min(backoff * 2, self._max_backoff)
+                        continue
+                    backoff = self._poll_interval
+                    if not held:
                         self._live.position = None
-                        await listener.wait(self._poll_interval)
-                    elif await self._step(self._live) == 0:
+                    if read == 0:
                         await listener.wait(self._poll_interval)
         finally:
             await lease.release()
@@ -129,9 +151,9 @@ class AsyncProjectionRunner:
         For tests, scripts and read-your-writes in one process; `run` is the service loop.
         """
         lease = self.store.lease(self.name, ttl=self._lease_ttl)
-        if not await lease.acquire():
-            return 0
         try:
+            if not await lease.acquire():
+                return 0
             return await self._until_caught_up(self._live, None)
         finally:
             await lease.release()
@@ -145,13 +167,15 @@ class AsyncProjectionRunner:
         Return how many events were read.
         """
         lease = self.store.lease(f"{self.name}.rebuild", ttl=self._lease_ttl)
-        if not await lease.acquire():
-            msg = f"projection {self.name!r} is being rebuilt by another runner already"
-            raise ConfigurationError(msg)
-        generation = await self.store.start_rebuild(self.name)
-        cursor = _Cursor(generation_checkpoint(self.name, generation), generation, from_position)
-        cursor.replaying = True
         try:
+            if not await lease.acquire():
+                msg = f"projection {self.name!r} is being rebuilt by another runner already"
+                raise ProjectionError(msg)
+            generation = await self.store.start_rebuild(self.name)
+            cursor = _Cursor(
+                generation_checkpoint(self.name, generation), generation, from_position
+            )
+            cursor.replaying = True
             head = (await self.store.status(self.name)).head
             read = await self._until_caught_up(
                 cursor, None if progress is None else (progress, head)

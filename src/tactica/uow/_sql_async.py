@@ -12,6 +12,7 @@ from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
 from tactica.eventsourcing._repository_async import AsyncSQLEventSourcedRepository
 from tactica.outbox import OutboxMessage
+from tactica.ports._events import AppendResult
 from tactica.projections._projection import ProjectionLike, coroutine_handler_refused
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
 from tactica.stores._sql._projection_rows import GENERATION
@@ -105,7 +106,7 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
         finally:
             await self.connection.close()
 
-    async def _store(self, outbox: list[OutboxMessage]) -> None:
+    async def _store(self, outbox: list[OutboxMessage]) -> int:
         await self.connection.begin()
         try:
             writes = [(repository, await repository.write()) for repository in self._repositories]
@@ -120,6 +121,10 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
             repository.acknowledge(written)
         for callback in callbacks:
             callback()
+        return max(
+            (r.position for _, written in writes for r in written if isinstance(r, AppendResult)),
+            default=0,
+        )
 
     async def _project_inline(self, events: Sequence[object]) -> list[Callable[[], object]]:
         callbacks: list[Callable[[], object]] = []

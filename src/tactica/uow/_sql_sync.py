@@ -13,6 +13,7 @@ from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
 from tactica.eventsourcing._repository_sync import SQLEventSourcedRepository
 from tactica.outbox import OutboxMessage
+from tactica.ports._events import AppendResult
 from tactica.projections._projection import ProjectionLike, coroutine_handler_refused
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
 from tactica.stores._sql._projection_rows import GENERATION
@@ -106,7 +107,7 @@ class SQLUnitOfWork(UnitOfWork):
         finally:
             self.connection.close()
 
-    def _store(self, outbox: list[OutboxMessage]) -> None:
+    def _store(self, outbox: list[OutboxMessage]) -> int:
         self.connection.begin()
         try:
             writes = [(repository, repository.write()) for repository in self._repositories]
@@ -121,6 +122,10 @@ class SQLUnitOfWork(UnitOfWork):
             repository.acknowledge(written)
         for callback in callbacks:
             callback()
+        return max(
+            (r.position for _, written in writes for r in written if isinstance(r, AppendResult)),
+            default=0,
+        )
 
     def _project_inline(self, events: Sequence[object]) -> list[Callable[[], object]]:
         callbacks: list[Callable[[], object]] = []

@@ -38,6 +38,8 @@ class AsyncUnitOfWork:
         self._repositories: list[Any] = []
         self._state = "new"
         self._events: list[Any] = []
+        self.position = 0
+        """The global position the commit's last event got (0 before, or with no events)."""
 
     def track(self, repository: R) -> R:
         """Register a repository whose aggregates' events this unit of work collects."""
@@ -65,8 +67,12 @@ class AsyncUnitOfWork:
         if self._state == "open":
             await self.rollback()
 
-    async def commit(self) -> None:
-        """Store every change of every tracked repository in one transaction, once."""
+    async def commit(self) -> int:
+        """Store every change of every tracked repository in one transaction, once.
+
+        Return the global position the commit's last event got (0 if it appended none):
+        pass it to `tactica.projections.wait_for` to read your own writes.
+        """
         if self._state != "open":
             outcome = {
                 "committed": "the first commit succeeded",
@@ -79,7 +85,7 @@ class AsyncUnitOfWork:
         pending = self._pending_events()
         outbox = outbox_messages(pending, self.codec)
         try:
-            await self._store(outbox)
+            self.position = await self._store(outbox)
         except BaseException:
             self._state = "failed"
             raise
@@ -90,6 +96,7 @@ class AsyncUnitOfWork:
                 if pull is not None:
                     pull()
         self._events.extend(pending)
+        return self.position
 
     def _pending_events(self) -> list[Any]:
         return [
@@ -111,7 +118,7 @@ class AsyncUnitOfWork:
         events, self._events = self._events, []
         return events
 
-    async def _store(self, outbox: list[OutboxMessage]) -> None:
+    async def _store(self, outbox: list[OutboxMessage]) -> int:
         raise NotImplementedError
 
 
@@ -149,8 +156,9 @@ class AsyncInMemoryUnitOfWork(AsyncUnitOfWork):
         """Return a tracked repository of `aggregate_type` on this unit's database."""
         return self.track(AsyncInMemoryRepository(aggregate_type, self.database))
 
-    async def _store(self, outbox: list[OutboxMessage]) -> None:
+    async def _store(self, outbox: list[OutboxMessage]) -> int:
         writes = [(repository, repository.changes()) for repository in self._repositories]
         self.database.apply([change for _, changes in writes for change in changes], outbox)
         for repository, changes in writes:
             repository.acknowledge(changes)
+        return 0

@@ -39,6 +39,8 @@ class UnitOfWork:
         self._repositories: list[Any] = []
         self._state = "new"
         self._events: list[Any] = []
+        self.position = 0
+        """The global position the commit's last event got (0 before, or with no events)."""
 
     def track(self, repository: R) -> R:
         """Register a repository whose aggregates' events this unit of work collects."""
@@ -66,8 +68,12 @@ class UnitOfWork:
         if self._state == "open":
             self.rollback()
 
-    def commit(self) -> None:
-        """Store every change of every tracked repository in one transaction, once."""
+    def commit(self) -> int:
+        """Store every change of every tracked repository in one transaction, once.
+
+        Return the global position the commit's last event got (0 if it appended none):
+        pass it to `tactica.projections.wait_for` to read your own writes.
+        """
         if self._state != "open":
             outcome = {
                 "committed": "the first commit succeeded",
@@ -80,7 +86,7 @@ class UnitOfWork:
         pending = self._pending_events()
         outbox = outbox_messages(pending, self.codec)
         try:
-            self._store(outbox)
+            self.position = self._store(outbox)
         except BaseException:
             self._state = "failed"
             raise
@@ -91,6 +97,7 @@ class UnitOfWork:
                 if pull is not None:
                     pull()
         self._events.extend(pending)
+        return self.position
 
     def _pending_events(self) -> list[Any]:
         return [
@@ -112,7 +119,7 @@ class UnitOfWork:
         events, self._events = self._events, []
         return events
 
-    def _store(self, outbox: list[OutboxMessage]) -> None:
+    def _store(self, outbox: list[OutboxMessage]) -> int:
         raise NotImplementedError
 
 
@@ -149,8 +156,9 @@ class InMemoryUnitOfWork(UnitOfWork):
         """Return a tracked repository of `aggregate_type` on this unit's database."""
         return self.track(InMemoryRepository(aggregate_type, self.database))
 
-    def _store(self, outbox: list[OutboxMessage]) -> None:
+    def _store(self, outbox: list[OutboxMessage]) -> int:
         writes = [(repository, repository.changes()) for repository in self._repositories]
         self.database.apply([change for _, changes in writes for change in changes], outbox)
         for repository, changes in writes:
             repository.acknowledge(changes)
+        return 0

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from tactica.domain.ids import uuid7
-from tactica.errors import CheckpointConflictError
+from tactica.errors import CheckpointConflictError, ProjectionError
 from tactica.ports._events import RecordedEvent
 from tactica.ports._projection_records import (
     DeadLetter,
@@ -83,7 +83,7 @@ class SQLProjectionTransaction:
         self.connection = connection
         self._scope = (projection, generation)
         self.replaying = replaying
-        self.recorded: RecordedEvent
+        self._recorded: RecordedEvent | None = None
         self.callbacks: list[Callable[[], object]] = []
 
     def get(self, collection: str, key: str) -> Any | None:
@@ -108,6 +108,21 @@ class SQLProjectionTransaction:
         checked_document_key(collection, "-")
         rows = self.connection.fetch(DOCUMENTS, (*self._scope, collection))
         return {key: decode_document(bytes(data)) for key, data in rows}
+
+    @property
+    def recorded(self) -> RecordedEvent:
+        """The stored event being handled (stream, position, times, ids); set by the runner."""
+        if self._recorded is None:
+            msg = (
+                "tx.recorded is only known to handlers run by a projection runner; inline "
+                "projections see the domain event alone"
+            )
+            raise ProjectionError(msg)
+        return self._recorded
+
+    @recorded.setter
+    def recorded(self, record: RecordedEvent) -> None:
+        self._recorded = record
 
     def on_commit(self, callback: Callable[[], object]) -> None:
         """Call `callback` once this transaction has committed, unless replaying."""

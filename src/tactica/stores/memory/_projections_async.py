@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tactica.domain.ids import uuid7
+from tactica.errors import ProjectionError
 from tactica.ports._events import RecordedEvent
 from tactica.ports._projection_records import (
     DeadLetter,
@@ -35,7 +36,7 @@ class AsyncInMemoryProjectionTransaction:
         self._projection = projection
         self._generation = generation
         self.replaying = replaying
-        self.recorded: RecordedEvent
+        self._recorded: RecordedEvent | None = None
         self.staged: dict[Collection, dict[str, bytes | None]] = {}
         self.callbacks: list[Callable[[], object]] = []
 
@@ -65,6 +66,21 @@ class AsyncInMemoryProjectionTransaction:
         merged: dict[str, bytes | None] = {**self._log.stored_documents(where)}
         merged.update(self.staged.get(where, {}))
         return {key: decode_document(data) for key, data in merged.items() if data is not None}
+
+    @property
+    def recorded(self) -> RecordedEvent:
+        """The stored event being handled (stream, position, times, ids); set by the runner."""
+        if self._recorded is None:
+            msg = (
+                "tx.recorded is only known to handlers run by a projection runner; inline "
+                "projections see the domain event alone"
+            )
+            raise ProjectionError(msg)
+        return self._recorded
+
+    @recorded.setter
+    def recorded(self, record: RecordedEvent) -> None:
+        self._recorded = record
 
     def on_commit(self, callback: Callable[[], object]) -> None:
         """Call `callback` once this transaction has committed, unless replaying."""

@@ -16,7 +16,7 @@ from psycopg import errors
 from psycopg.pq import TransactionStatus
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from tactica.errors import CommitOutcomeUnknownError, DatabaseConnectionError
+from tactica.errors import CommitOutcomeUnknownError, DatabaseConnectionError, LockTimeoutError
 from tactica.stores._sql._identifiers import checked_identifier, quoted
 from tactica.stores._sql._schemas import POSTGRES_SCHEMA
 
@@ -36,6 +36,13 @@ def _lost(error: psycopg.OperationalError, *, committing: bool) -> DatabaseConne
     return DatabaseConnectionError(
         f"the connection to PostgreSQL was lost mid-transaction ({error}); the server rolled "
         "the transaction back, so nothing of it was stored: retry with a new unit of work"
+    )
+
+
+def _lock_timeout(error: psycopg.OperationalError) -> LockTimeoutError:
+    return LockTimeoutError(
+        f"PostgreSQL gave up waiting for a lock ({error}); the transaction stored nothing: "
+        "retry, or find what holds the lock"
     )
 
 
@@ -102,6 +109,8 @@ class PostgresConnection:
     ) -> psycopg.Cursor[Any]:
         try:
             return self._raw.execute(_psycopg_sql(sql), parameters)
+        except errors.LockNotAvailable as error:
+            raise _lock_timeout(error) from error
         except psycopg.OperationalError as error:
             if _is_lost(self._raw):
                 raise _lost(error, committing=committing) from error
@@ -200,6 +209,8 @@ class AsyncPostgresConnection:
         connection = await self._connection()
         try:
             return await connection.execute(_psycopg_sql(sql), parameters)
+        except errors.LockNotAvailable as error:
+            raise _lock_timeout(error) from error
         except psycopg.OperationalError as error:
             if _is_lost(connection):
                 raise _lost(error, committing=committing) from error

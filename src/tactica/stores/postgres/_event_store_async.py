@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
+from tactica._acompat import AsyncLock
+from tactica.errors import DatabaseConnectionError
 from tactica.ports._events import MAX_EVENT_BYTES
 from tactica.stores._sql._event_store_async import (
     AsyncSQLEventStore,
     Connections,
     GlobalOrder,
-    async_kept_connection,
 )
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
 from tactica.stores.postgres._connection import AsyncPostgresConnection
@@ -63,10 +65,32 @@ class AsyncPostgresEventStore(AsyncPostgresProjections, AsyncSQLEventStore):
         self.namespace = namespace
         if isinstance(source, str):
             self._kept = AsyncPostgresConnection(source, namespace=namespace)
-            connections = async_kept_connection(self._kept)
+            connections = self._renewed_kept_connection()
         else:
             connections = _pooled(source, namespace)
         super().__init__(connections, max_event_bytes=max_event_bytes, global_order=global_order)
+
+    def _renewed_kept_connection(self) -> Connections:
+        """Lend the store's own connection; after it is lost, lend a new one."""
+        lock = AsyncLock()
+        source = self._source
+        assert isinstance(source, str)
+
+        @asynccontextmanager
+        async def lend() -> AsyncGenerator[AsyncSQLConnection]:
+            async with lock:
+                if self._kept is None:
+                    self._kept = AsyncPostgresConnection(source, namespace=self.namespace)
+                try:
+                    yield self._kept
+                except DatabaseConnectionError:
+                    # A server restart must not leave the store on a dead connection for good.
+                    broken, self._kept = self._kept, None
+                    with contextlib.suppress(Exception):
+                        await broken.close()
+                    raise
+
+        return lend
 
     async def close(self) -> None:
         """Close the store's own connection (a pool is yours to close)."""

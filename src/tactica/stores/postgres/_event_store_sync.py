@@ -3,18 +3,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator
 from contextlib import contextmanager
 from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from tactica._acompat import Lock
+from tactica.errors import DatabaseConnectionError
 from tactica.ports._events import MAX_EVENT_BYTES
 from tactica.stores._sql._event_store_sync import (
     SQLEventStore,
     Connections,
     GlobalOrder,
-    kept_connection,
 )
 from tactica.stores._sql._protocol_sync import SQLConnection
 from tactica.stores.postgres._connection import PostgresConnection
@@ -64,10 +66,32 @@ class PostgresEventStore(PostgresProjections, SQLEventStore):
         self.namespace = namespace
         if isinstance(source, str):
             self._kept = PostgresConnection(source, namespace=namespace)
-            connections = kept_connection(self._kept)
+            connections = self._renewed_kept_connection()
         else:
             connections = _pooled(source, namespace)
         super().__init__(connections, max_event_bytes=max_event_bytes, global_order=global_order)
+
+    def _renewed_kept_connection(self) -> Connections:
+        """Lend the store's own connection; after it is lost, lend a new one."""
+        lock = Lock()
+        source = self._source
+        assert isinstance(source, str)
+
+        @contextmanager
+        def lend() -> Generator[SQLConnection]:
+            with lock:
+                if self._kept is None:
+                    self._kept = PostgresConnection(source, namespace=self.namespace)
+                try:
+                    yield self._kept
+                except DatabaseConnectionError:
+                    # A server restart must not leave the store on a dead connection for good.
+                    broken, self._kept = self._kept, None
+                    with contextlib.suppress(Exception):
+                        broken.close()
+                    raise
+
+        return lend
 
     def close(self) -> None:
         """Close the store's own connection (a pool is yours to close)."""

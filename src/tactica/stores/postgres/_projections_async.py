@@ -9,6 +9,7 @@ connection of their own, and poll as well, since a notification is only a hint.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -66,20 +67,38 @@ class AsyncPostgresLease:
 
 
 class AsyncPostgresListener:
-    """Wake-ups from LISTEN on a connection of its own, and from this process's commits."""
+    """Wake-ups from LISTEN on a connection of its own, and from this process's commits.
 
-    def __init__(self, connection: AsyncPostgresConnection, local: AsyncInProcessListener) -> None:
-        """Wait on `connection` (already listening) and on `local`."""
-        self._connection = connection
+    A lost connection is opened again at the next wait; meanwhile the runner polls.
+    """
+
+    def __init__(
+        self, source: Source, namespace: str | None, local: AsyncInProcessListener
+    ) -> None:
+        """LISTEN with connections from `source`; also wake on `local` signals."""
+        self._source = source
+        self._namespace = namespace
         self._local = local
+        self._connection: AsyncPostgresConnection | None = None
 
     async def wait(self, timeout: float) -> None:
-        """Return after a notification, or after `timeout` s (a lost connection just waits)."""
+        """Return after a notification, or after `timeout` s."""
         try:
-            if await self._connection.wait_notification(timeout):
-                return
+            if self._connection is None:
+                connection = AsyncPostgresConnection(self._source, namespace=self._namespace)
+                self._connection = connection
+                await connection.execute(f"LISTEN {quoted(NOTIFY_CHANNEL)}")
+            await self._connection.wait_notification(timeout)
         except DatabaseConnectionError:
+            await self.close()
             await self._local.wait(timeout)
+
+    async def close(self) -> None:
+        """Stop listening and close the connection."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(DatabaseConnectionError):
+                await connection.close()
 
 
 class AsyncPostgresProjections(AsyncSQLProjections):
@@ -102,12 +121,12 @@ class AsyncPostgresProjections(AsyncSQLProjections):
 
     @asynccontextmanager
     async def _listening(self) -> AsyncGenerator[AsyncListener]:
-        connection = AsyncPostgresConnection(self._source, namespace=self.namespace)
+        local = AsyncInProcessListener(self.wakeups)
+        listener = AsyncPostgresListener(self._source, self.namespace, local)
         try:
-            await connection.execute(f"LISTEN {quoted(NOTIFY_CHANNEL)}")
-            yield AsyncPostgresListener(connection, AsyncInProcessListener(self.wakeups))
+            yield listener
         finally:
-            await connection.close()
+            await listener.close()
 
     async def _stall_reason(
         self, connection: AsyncSQLConnection, stalled_after: float

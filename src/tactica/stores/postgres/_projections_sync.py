@@ -10,6 +10,7 @@ connection of their own, and poll as well, since a notification is only a hint.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -67,20 +68,38 @@ class PostgresLease:
 
 
 class PostgresListener:
-    """Wake-ups from LISTEN on a connection of its own, and from this process's commits."""
+    """Wake-ups from LISTEN on a connection of its own, and from this process's commits.
 
-    def __init__(self, connection: PostgresConnection, local: InProcessListener) -> None:
-        """Wait on `connection` (already listening) and on `local`."""
-        self._connection = connection
+    A lost connection is opened again at the next wait; meanwhile the runner polls.
+    """
+
+    def __init__(
+        self, source: Source, namespace: str | None, local: InProcessListener
+    ) -> None:
+        """LISTEN with connections from `source`; also wake on `local` signals."""
+        self._source = source
+        self._namespace = namespace
         self._local = local
+        self._connection: PostgresConnection | None = None
 
     def wait(self, timeout: float) -> None:
-        """Return after a notification, or after `timeout` s (a lost connection just waits)."""
+        """Return after a notification, or after `timeout` s."""
         try:
-            if self._connection.wait_notification(timeout):
-                return
+            if self._connection is None:
+                connection = PostgresConnection(self._source, namespace=self._namespace)
+                self._connection = connection
+                connection.execute(f"LISTEN {quoted(NOTIFY_CHANNEL)}")
+            self._connection.wait_notification(timeout)
         except DatabaseConnectionError:
+            self.close()
             self._local.wait(timeout)
+
+    def close(self) -> None:
+        """Stop listening and close the connection."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(DatabaseConnectionError):
+                connection.close()
 
 
 class PostgresProjections(SQLProjections):
@@ -103,12 +122,12 @@ class PostgresProjections(SQLProjections):
 
     @contextmanager
     def _listening(self) -> Generator[Listener]:
-        connection = PostgresConnection(self._source, namespace=self.namespace)
+        local = InProcessListener(self.wakeups)
+        listener = PostgresListener(self._source, self.namespace, local)
         try:
-            connection.execute(f"LISTEN {quoted(NOTIFY_CHANNEL)}")
-            yield PostgresListener(connection, InProcessListener(self.wakeups))
+            yield listener
         finally:
-            connection.close()
+            listener.close()
 
     def _stall_reason(
         self, connection: SQLConnection, stalled_after: float

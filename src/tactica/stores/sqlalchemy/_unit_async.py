@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from tactica.codec import JsonCodec
+from tactica.projections._projection import ProjectionLike
 from tactica.stores.sqlalchemy._compat import AsyncSession
 from tactica.stores.sqlalchemy._connection_async import AsyncSQLAlchemyConnection
 from tactica.stores.sqlalchemy._repository_async import AsyncSQLAlchemyRepository
@@ -27,14 +28,18 @@ class AsyncSQLAlchemyUnitOfWork(AsyncSQLUnitOfWork):
     """
 
     def __init__(
-        self, session_factory: Callable[[], AsyncSession], *, codec: JsonCodec | None = None
+        self,
+        session_factory: Callable[[], AsyncSession],
+        *,
+        codec: JsonCodec | None = None,
+        inline: Sequence[ProjectionLike] = (),
     ) -> None:
         """Work in a new session from `session_factory` (a ``sessionmaker``, typically).
 
         tactica's tables must exist in that database: `async_create_schema`.
         """
         self.session = session_factory()
-        super().__init__(AsyncSQLAlchemyConnection(self.session), codec=codec)
+        super().__init__(AsyncSQLAlchemyConnection(self.session), codec=codec, inline=inline)
 
     def mapped(self, aggregate_type: type[R]) -> AsyncSQLAlchemyRepository[R, Any]:
         """Return a tracked repository of an ORM-mapped `aggregate_type` on this session."""

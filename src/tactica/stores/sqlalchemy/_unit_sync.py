@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from tactica.codec import JsonCodec
+from tactica.projections._projection import ProjectionLike
 from tactica.stores.sqlalchemy._compat import Session
 from tactica.stores.sqlalchemy._connection_sync import SQLAlchemyConnection
 from tactica.stores.sqlalchemy._repository_sync import SQLAlchemyRepository
@@ -28,14 +29,18 @@ class SQLAlchemyUnitOfWork(SQLUnitOfWork):
     """
 
     def __init__(
-        self, session_factory: Callable[[], Session], *, codec: JsonCodec | None = None
+        self,
+        session_factory: Callable[[], Session],
+        *,
+        codec: JsonCodec | None = None,
+        inline: Sequence[ProjectionLike] = (),
     ) -> None:
         """Work in a new session from `session_factory` (a ``sessionmaker``, typically).
 
         tactica's tables must exist in that database: `create_schema`.
         """
         self.session = session_factory()
-        super().__init__(SQLAlchemyConnection(self.session), codec=codec)
+        super().__init__(SQLAlchemyConnection(self.session), codec=codec, inline=inline)
 
     def mapped(self, aggregate_type: type[R]) -> SQLAlchemyRepository[R, Any]:
         """Return a tracked repository of an ORM-mapped `aggregate_type` on this session."""
