@@ -31,8 +31,13 @@ class AsyncProjectionTransaction(Protocol):
         """Whether this is a rebuild: handlers should then skip side effects."""
         ...
 
-    recorded: RecordedEvent
-    """The stored event being handled (stream, position, times, ids); set by the runner."""
+    @property
+    def recorded(self) -> RecordedEvent:
+        """The stored event being handled (stream, position, times, ids); set by the runner."""
+        ...
+
+    @recorded.setter
+    def recorded(self, record: RecordedEvent) -> None: ...
 
     async def get(self, collection: str, key: str) -> Any | None:
         """Return the document under `key`, or ``None``."""
