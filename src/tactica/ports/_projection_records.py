@@ -7,17 +7,20 @@ anything is written, and encodes documents the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from tactica.errors import InvalidAppendError
+from tactica.errors import InvalidAppendError, ProjectionError
+from tactica.ports._events import RecordedEvent
 
 __all__ = [
     "DeadLetter",
     "ProjectionStatus",
+    "TransactionBookkeeping",
     "checked_document_key",
     "checked_projection_name",
     "decode_document",
@@ -106,3 +109,36 @@ def decode_document(data: bytes) -> Any:
 def generation_checkpoint(name: str, generation: int) -> str:
     """Return the checkpoint name a rebuild into `generation` of projection `name` keeps."""
     return f"{name}@{generation}"
+
+
+class TransactionBookkeeping:
+    """What every backend's projection transaction keeps besides its documents (PURE).
+
+    Whether it replays, the stored event in hand, and the callbacks to run after commit.
+    """
+
+    def __init__(self, *, replaying: bool) -> None:
+        """Start with no event in hand and no callback."""
+        self.replaying = replaying
+        self._recorded: RecordedEvent | None = None
+        self.callbacks: list[Callable[[], object]] = []
+
+    @property
+    def recorded(self) -> RecordedEvent:
+        """The stored event being handled (stream, position, times, ids); set by the runner."""
+        if self._recorded is None:
+            msg = (
+                "tx.recorded is only known to handlers run by a projection runner; inline "
+                "projections see the domain event alone"
+            )
+            raise ProjectionError(msg)
+        return self._recorded
+
+    @recorded.setter
+    def recorded(self, record: RecordedEvent) -> None:
+        self._recorded = record
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        """Call `callback` once this transaction has committed, unless replaying."""
+        if not self.replaying:
+            self.callbacks.append(callback)

@@ -15,11 +15,12 @@ from typing import Any
 from uuid import UUID
 
 from tactica.domain.ids import uuid7
-from tactica.errors import CheckpointConflictError, ProjectionError
+from tactica.errors import CheckpointConflictError
 from tactica.ports._events import RecordedEvent
 from tactica.ports._projection_records import (
     DeadLetter,
     ProjectionStatus,
+    TransactionBookkeeping,
     checked_document_key,
     checked_projection_name,
     decode_document,
@@ -68,7 +69,7 @@ async def async_move_checkpoint(
         raise CheckpointConflictError(checkpoint, after)
 
 
-class AsyncSQLProjectionTransaction:
+class AsyncSQLProjectionTransaction(TransactionBookkeeping):
     """A batch's transaction: documents of one projection generation, and the raw connection.
 
     Write tables of your own through ``tx.connection`` (``?`` placeholders): they commit
@@ -79,11 +80,9 @@ class AsyncSQLProjectionTransaction:
         self, connection: AsyncSQLConnection, projection: str, generation: int, *, replaying: bool
     ) -> None:
         """Work on `projection`'s read models of `generation`, in `connection`'s transaction."""
+        super().__init__(replaying=replaying)
         self.connection = connection
         self._scope = (projection, generation)
-        self.replaying = replaying
-        self._recorded: RecordedEvent | None = None
-        self.callbacks: list[Callable[[], object]] = []
 
     async def get(self, collection: str, key: str) -> Any | None:
         """Return the document under `key`, or ``None``."""
@@ -107,26 +106,6 @@ class AsyncSQLProjectionTransaction:
         checked_document_key(collection, "-")
         rows = await self.connection.fetch(DOCUMENTS, (*self._scope, collection))
         return {key: decode_document(bytes(data)) for key, data in rows}
-
-    @property
-    def recorded(self) -> RecordedEvent:
-        """The stored event being handled (stream, position, times, ids); set by the runner."""
-        if self._recorded is None:
-            msg = (
-                "tx.recorded is only known to handlers run by a projection runner; inline "
-                "projections see the domain event alone"
-            )
-            raise ProjectionError(msg)
-        return self._recorded
-
-    @recorded.setter
-    def recorded(self, record: RecordedEvent) -> None:
-        self._recorded = record
-
-    def on_commit(self, callback: Callable[[], object]) -> None:
-        """Call `callback` once this transaction has committed, unless replaying."""
-        if not self.replaying:
-            self.callbacks.append(callback)
 
 
 class AsyncSQLLease:

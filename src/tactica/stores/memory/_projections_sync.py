@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Callable
+from collections.abc import Generator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from tactica.domain.ids import uuid7
-from tactica.errors import ProjectionError
 from tactica.ports._events import RecordedEvent
 from tactica.ports._projection_records import (
     DeadLetter,
     ProjectionStatus,
+    TransactionBookkeeping,
     checked_document_key,
     checked_projection_name,
     decode_document,
@@ -26,20 +26,18 @@ from tactica.stores.memory._read_models import Collection
 __all__ = ["InMemoryLease", "InMemoryProjectionTransaction", "InMemoryProjections"]
 
 
-class InMemoryProjectionTransaction:
+class InMemoryProjectionTransaction(TransactionBookkeeping):
     """A batch's read-model changes, staged until the batch commits with its checkpoint."""
 
     def __init__(
         self, log: InMemoryEventLog, projection: str, generation: int, *, replaying: bool
     ) -> None:
         """Stage changes to `projection`'s read models of `generation` in `log`."""
+        super().__init__(replaying=replaying)
         self._log = log
         self._projection = projection
         self._generation = generation
-        self.replaying = replaying
-        self._recorded: RecordedEvent | None = None
         self.staged: dict[Collection, dict[str, bytes | None]] = {}
-        self.callbacks: list[Callable[[], object]] = []
 
     def _collection(self, collection: str, key: str) -> Collection:
         checked_document_key(collection, key)
@@ -67,26 +65,6 @@ class InMemoryProjectionTransaction:
         merged: dict[str, bytes | None] = {**self._log.stored_documents(where)}
         merged.update(self.staged.get(where, {}))
         return {key: decode_document(data) for key, data in merged.items() if data is not None}
-
-    @property
-    def recorded(self) -> RecordedEvent:
-        """The stored event being handled (stream, position, times, ids); set by the runner."""
-        if self._recorded is None:
-            msg = (
-                "tx.recorded is only known to handlers run by a projection runner; inline "
-                "projections see the domain event alone"
-            )
-            raise ProjectionError(msg)
-        return self._recorded
-
-    @recorded.setter
-    def recorded(self, record: RecordedEvent) -> None:
-        self._recorded = record
-
-    def on_commit(self, callback: Callable[[], object]) -> None:
-        """Call `callback` once this transaction has committed, unless replaying."""
-        if not self.replaying:
-            self.callbacks.append(callback)
 
 
 class InMemoryLease:
