@@ -378,6 +378,10 @@ _GLOBAL_HORIZON = (
 )
 
 
+def _values(columns: int, rows: int) -> str:
+    return ", ".join([f"({', '.join('?' * columns)})"] * rows)
+
+
 @dataclass(frozen=True, slots=True)
 class _Dialect:
     """The raw side's SQL and value conversions for one driver, as tactica's rows do."""
@@ -388,19 +392,22 @@ class _Dialect:
     current: str
     stream: str
     global_read: str
+    seed: str
     postgres: bool
 
     @classmethod
     def sqlite(cls) -> _Dialect:
-        insert = (
-            f"{_INSERT_COLUMNS}, recorded_at) VALUES ({', '.join('?' * 11)}) RETURNING position"
-        )
-        return cls("BEGIN IMMEDIATE", insert, _BY_IDS, _CURRENT, _STREAM, _GLOBAL, postgres=False)
+        # One statement for a save's rows, as tactica sends them.
+        insert = f"{_INSERT_COLUMNS}, recorded_at) VALUES {_values(11, SAVE)} RETURNING position"
+        seed = f"{_INSERT_COLUMNS}, recorded_at) VALUES {_values(11, 1)}"
+        statements = (insert, _BY_IDS, _CURRENT, _STREAM, _GLOBAL, seed)
+        return cls("BEGIN IMMEDIATE", *statements, postgres=False)
 
     @classmethod
     def psycopg(cls) -> _Dialect:
-        insert = f"{_INSERT_COLUMNS}) VALUES ({', '.join('?' * 10)}) RETURNING position"
-        statements = (insert, _BY_IDS, _CURRENT, _STREAM, _GLOBAL_HORIZON)
+        insert = f"{_INSERT_COLUMNS}) VALUES {_values(10, SAVE)} RETURNING position"
+        seed = f"{_INSERT_COLUMNS}) VALUES {_values(10, 1)}"
+        statements = (insert, _BY_IDS, _CURRENT, _STREAM, _GLOBAL_HORIZON, seed)
         return cls("BEGIN", *(sql.replace("?", "%s") for sql in statements), postgres=True)
 
     def event_id(self, value: UUID) -> object:
@@ -464,9 +471,12 @@ class _RawAppender:
             stored = connection.execute(dialect.by_ids, ids).fetchall()
             (current,) = connection.execute(dialect.current, (stream_id,)).fetchone()
             _raw_checks(stream_id, stored, current, self.version)
-            for offset, (raw, payload) in enumerate(zip(events, payloads, strict=True), 1):
-                row = dialect.row(stream_id, current + offset, raw, payload, now)
-                connection.execute(dialect.insert, row).fetchone()
+            values = [
+                value
+                for offset, (raw, payload) in enumerate(zip(events, payloads, strict=True), 1)
+                for value in dialect.row(stream_id, current + offset, raw, payload, now)
+            ]
+            connection.execute(dialect.insert, values).fetchall()
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -516,7 +526,7 @@ def _seed(connection: Any, dialect: _Dialect, codec: JsonCodec, stream_id: str, 
     ]
     connection.execute(dialect.begin)
     try:
-        connection.cursor().executemany(dialect.insert.removesuffix(" RETURNING position"), rows)
+        connection.cursor().executemany(dialect.seed, rows)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")

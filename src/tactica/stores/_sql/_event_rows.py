@@ -18,7 +18,7 @@ __all__ = [
     "by_ids",
     "event_row",
     "global_read",
-    "insert_event",
+    "insert_events",
     "recorded",
     "stream_read",
     "uuid_value",
@@ -30,14 +30,16 @@ COLUMNS = (
 )
 
 
-def insert_event(dialect: str) -> str:
-    """Return the INSERT of one event, answering its position."""
+@lru_cache(maxsize=64)
+def insert_events(dialect: str, count: int) -> str:
+    """Return the INSERT of `count` events in one statement, answering their positions."""
     recorded_at = "" if dialect == "postgresql" else ", recorded_at"
-    recorded_value = "" if dialect == "postgresql" else ", ?"
+    marks = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + ("" if dialect == "postgresql" else ", ?")
+    values = ", ".join([f"({marks})"] * count)
     return (
         "INSERT INTO tactica_events (stream_id, stream_version, event_id, type_name,"
         " schema_version, payload, metadata, occurred_at, correlation_id, causation_id"
-        f"{recorded_at}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?{recorded_value}) RETURNING position"
+        f"{recorded_at}) VALUES {values} RETURNING position"
     )
 
 

@@ -40,7 +40,7 @@ from tactica.stores._sql._event_rows import (
     by_ids,
     event_row,
     global_read,
-    insert_event,
+    insert_events,
     recorded,
     stream_read,
     uuid_value,
@@ -85,6 +85,31 @@ async def _retried(
     return already_appended(stream_id, events, stored)
 
 
+_ROWS_PER_INSERT = 200  # 2,200 parameters at most: far below either database's limit
+
+
+async def _insert(
+    connection: AsyncSQLConnection,
+    stream_id: str,
+    current: int,
+    events: tuple[NewEvent, ...],
+    now: datetime,
+) -> int:
+    """Insert a stream's new events, many rows per statement; return the last position."""
+    dialect = connection.dialect
+    rows = [
+        event_row(dialect, stream_id, current + offset, event, now)
+        for offset, event in enumerate(events, start=1)
+    ]
+    position = 0
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        values = [value for row in chunk for value in row]
+        answered = await connection.fetch(insert_events(dialect, len(chunk)), values)
+        position = max(position, *(int(row[0]) for row in answered))
+    return position
+
+
 async def async_write_appends(
     connection: AsyncSQLConnection,
     appends: Sequence[tuple[str, tuple[NewEvent, ...], Expected]],
@@ -102,7 +127,6 @@ async def async_write_appends(
     if table_lock and dialect == "postgresql":
         await connection.execute("LOCK TABLE tactica_events IN EXCLUSIVE MODE")
     now = datetime.now(UTC)
-    statement = insert_event(dialect)
     results: list[AppendResult] = []
     for stream_id, events, expected in appends:
         retry = await _retried(connection, stream_id, events)
@@ -123,10 +147,7 @@ async def async_write_appends(
                 results.append(retry)
                 continue
             raise WrongExpectedVersionError(stream_id, expected, current)
-        position = 0
-        for offset, event in enumerate(events, start=1):
-            row = event_row(dialect, stream_id, current + offset, event, now)
-            position = int((await connection.fetch(statement, row))[0][0])
+        position = await _insert(connection, stream_id, current, events, now)
         results.append(AppendResult(stream_id, current + len(events), position))
     await _notify(connection, results)
     for message in outbox:

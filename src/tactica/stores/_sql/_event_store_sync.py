@@ -41,7 +41,7 @@ from tactica.stores._sql._event_rows import (
     by_ids,
     event_row,
     global_read,
-    insert_event,
+    insert_events,
     recorded,
     stream_read,
     uuid_value,
@@ -86,6 +86,31 @@ def _retried(
     return already_appended(stream_id, events, stored)
 
 
+_ROWS_PER_INSERT = 200  # 2,200 parameters at most: far below either database's limit
+
+
+def _insert(
+    connection: SQLConnection,
+    stream_id: str,
+    current: int,
+    events: tuple[NewEvent, ...],
+    now: datetime,
+) -> int:
+    """Insert a stream's new events, many rows per statement; return the last position."""
+    dialect = connection.dialect
+    rows = [
+        event_row(dialect, stream_id, current + offset, event, now)
+        for offset, event in enumerate(events, start=1)
+    ]
+    position = 0
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        values = [value for row in chunk for value in row]
+        answered = connection.fetch(insert_events(dialect, len(chunk)), values)
+        position = max(position, *(int(row[0]) for row in answered))
+    return position
+
+
 def write_appends(
     connection: SQLConnection,
     appends: Sequence[tuple[str, tuple[NewEvent, ...], Expected]],
@@ -103,7 +128,6 @@ def write_appends(
     if table_lock and dialect == "postgresql":
         connection.execute("LOCK TABLE tactica_events IN EXCLUSIVE MODE")
     now = datetime.now(UTC)
-    statement = insert_event(dialect)
     results: list[AppendResult] = []
     for stream_id, events, expected in appends:
         retry = _retried(connection, stream_id, events)
@@ -124,10 +148,7 @@ def write_appends(
                 results.append(retry)
                 continue
             raise WrongExpectedVersionError(stream_id, expected, current)
-        position = 0
-        for offset, event in enumerate(events, start=1):
-            row = event_row(dialect, stream_id, current + offset, event, now)
-            position = int((connection.fetch(statement, row))[0][0])
+        position = _insert(connection, stream_id, current, events, now)
         results.append(AppendResult(stream_id, current + len(events), position))
     _notify(connection, results)
     for message in outbox:
