@@ -11,6 +11,8 @@ _require_extra("pytest", feature="tactica.testing", extra="testing")
 
 from tactica.testing._event_store_async import AsyncEventStoreContract, new_event
 from tactica.testing._event_store_sync import EventStoreContract
+from tactica.testing._projections_async import AsyncProjectionContract
+from tactica.testing._projections_sync import ProjectionContract
 from tactica.testing._repository_async import AsyncRepositoryContract
 from tactica.testing._repository_sync import RepositoryContract
 from tactica.testing._sample import (
@@ -30,6 +32,7 @@ __all__ = [
     "Account",
     "AccountId",
     "AsyncEventStoreContract",
+    "AsyncProjectionContract",
     "AsyncRepositoryContract",
     "AsyncUnitOfWorkContract",
     "Card",
@@ -37,6 +40,7 @@ __all__ = [
     "EventStoreContract",
     "PriceChanged",
     "Product",
+    "ProjectionContract",
     "RepositoryContract",
     "Restocked",
     "UnitOfWorkContract",
