@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-import pytest
 import pytest_asyncio
 from psycopg_pool import AsyncConnectionPool
 
@@ -33,14 +32,6 @@ POSTGRES = os.environ.get(
 )
 SQLALCHEMY_POSTGRES = os.environ.get(
     "TACTICA_TEST_SQLALCHEMY_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-POOL_LEASE_BUG = (
-    "a lease released on a pool leaves its advisory lock on the pooled connection, so a "
-    "lease on another connection never gets it (test_projections_postgres_leases.py)"
-)
-SQLALCHEMY_LEASE_BUG = (
-    "the lease row's claim and release run on a session that is closed without a commit, "
-    "so they roll back: every runner holds the lease at once"
 )
 TABLES = (
     "tactica_events",
@@ -153,18 +144,6 @@ class TestAsyncPostgresProjectionsOnAPool(TestAsyncPostgresProjections):
     def another_store(self) -> Any:
         return AsyncPostgresEventStore(self.pool, namespace=self.namespace)
 
-    @pytest.mark.xfail(strict=True, reason=POOL_LEASE_BUG)
-    @pytest.mark.asyncio
-    async def test_one_lease_holder_at_a_time_and_a_release_lets_another_take_it(
-        self,
-    ) -> None:
-        await super().test_one_lease_holder_at_a_time_and_a_release_lets_another_take_it()
-
-    @pytest.mark.xfail(strict=True, reason=POOL_LEASE_BUG)
-    @pytest.mark.asyncio
-    async def test_a_rebuild_gives_the_live_documents_in_a_new_generation(self) -> None:
-        await super().test_a_rebuild_gives_the_live_documents_in_a_new_generation()
-
 
 class TestAsyncSQLAlchemyProjectionsOnSQLite(AsyncProjectionContract):
     @pytest_asyncio.fixture(autouse=True)
@@ -186,18 +165,6 @@ class TestAsyncSQLAlchemyProjectionsOnSQLite(AsyncProjectionContract):
 
     def another_store(self) -> Any:
         return AsyncSQLAlchemyEventStore(async_sessionmaker(self.engine))
-
-    @pytest.mark.xfail(strict=True, reason=SQLALCHEMY_LEASE_BUG)
-    @pytest.mark.asyncio
-    async def test_one_lease_holder_at_a_time_and_a_release_lets_another_take_it(
-        self,
-    ) -> None:
-        await super().test_one_lease_holder_at_a_time_and_a_release_lets_another_take_it()
-
-    @pytest.mark.xfail(strict=True, reason=SQLALCHEMY_LEASE_BUG)
-    @pytest.mark.asyncio
-    async def test_an_expired_lease_can_be_taken_over(self) -> None:
-        await super().test_an_expired_lease_can_be_taken_over()
 
 
 class TestAsyncSQLAlchemyProjectionsOnPostgres(

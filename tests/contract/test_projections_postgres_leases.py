@@ -1,8 +1,8 @@
 """PostgreSQL projection leases: what the contract cannot show with one store.
 
-A lease given back on a pool must free the projection for other connections (a known bug,
-pinned as a strict xfail), and a runner refused the lease must not leave its connection
-open.
+A lease given back on a pool must free the projection for other connections (its
+connection goes back to the pool, so the session lock is unlocked first), and a runner
+refused the lease must not leave its connection open.
 """
 
 from __future__ import annotations
@@ -51,12 +51,6 @@ def _taken_within(lease: Any, seconds: float) -> bool:
     return True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PostgresLease.release closes its connection, which on a pool only goes back to "
-    "the pool still holding the session advisory lock: the projection can never be leased "
-    "again from another connection",
-)
 def test_a_lease_released_on_a_pool_frees_the_projection(namespace: str) -> None:
     """After the holder on a pool releases the lease, a runner on another connection takes it."""
     with ConnectionPool(POSTGRES, min_size=1, max_size=2) as pool:

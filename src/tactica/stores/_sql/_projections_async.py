@@ -125,16 +125,25 @@ class AsyncSQLLease:
     async def acquire(self) -> bool:
         """Take or keep the lease; return whether this runner holds it now."""
         now = time.time()
-        async with self._connections() as connection:
-            taken = await connection.execute(
-                CLAIM_LEASE, (self._name, self._holder, now + self._ttl, now)
-            )
+        taken = await self._write(CLAIM_LEASE, (self._name, self._holder, now + self._ttl, now))
         return taken == 1
 
     async def release(self) -> None:
         """Give the lease up, so that a standby runner takes over at once."""
+        await self._write(DROP_LEASE, (self._name, self._holder))
+
+    async def _write(self, statement: str, parameters: tuple[object, ...]) -> int:
+        # Its own transaction: a connection that is not in autocommit (SQLAlchemy's) would
+        # otherwise roll the lease back when it is given back.
         async with self._connections() as connection:
-            await connection.execute(DROP_LEASE, (self._name, self._holder))
+            await connection.begin()
+            try:
+                changed = await connection.execute(statement, parameters)
+                await connection.commit()
+            except BaseException:
+                await connection.rollback()
+                raise
+        return changed
 
 
 class AsyncSQLProjections:

@@ -126,16 +126,25 @@ class SQLLease:
     def acquire(self) -> bool:
         """Take or keep the lease; return whether this runner holds it now."""
         now = time.time()
-        with self._connections() as connection:
-            taken = connection.execute(
-                CLAIM_LEASE, (self._name, self._holder, now + self._ttl, now)
-            )
+        taken = self._write(CLAIM_LEASE, (self._name, self._holder, now + self._ttl, now))
         return taken == 1
 
     def release(self) -> None:
         """Give the lease up, so that a standby runner takes over at once."""
+        self._write(DROP_LEASE, (self._name, self._holder))
+
+    def _write(self, statement: str, parameters: tuple[object, ...]) -> int:
+        # Its own transaction: a connection that is not in autocommit (SQLAlchemy's) would
+        # otherwise roll the lease back when it is given back.
         with self._connections() as connection:
-            connection.execute(DROP_LEASE, (self._name, self._holder))
+            connection.begin()
+            try:
+                changed = connection.execute(statement, parameters)
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+        return changed
 
 
 class SQLProjections:

@@ -61,9 +61,20 @@ class PostgresLease:
         return self._held
 
     def release(self) -> None:
-        """Give the lease up (closing its connection frees the lock), so a standby takes over."""
-        connection, self._connection, self._held = self._connection, None, False
-        if connection is not None:
+        """Give the lease up at once, so that a standby takes over at its next poll."""
+        connection, self._connection = self._connection, None
+        held, self._held = self._held, False
+        if connection is None:
+            return
+        try:
+            if held:
+                # A pooled connection outlives this lease: its session lock must go first.
+                connection.fetch(
+                    "SELECT pg_advisory_unlock(hashtextextended(?, 0))", (self._key,)
+                )
+        except DatabaseConnectionError:
+            pass  # the server freed the lock with the connection
+        finally:
             connection.close()
 
 
