@@ -1,9 +1,9 @@
 """The harness of the G2 event-store tests: an append is stored all or nothing.
 
 It holds seeded trials (a 100-event append to one stream, or a commit of 2 streams x 50
-events + 3 outbox rows + a checkpoint), a connection wrapper that strikes a fault at the
-k-th event INSERT (raise, or ``os._exit(137)``) and, for the broken twin, commits after
-every event INSERT, the checks that count each trial's rows, a PostgreSQL trigger that
+events + 3 outbox rows + a checkpoint), a connection wrapper that sends tactica's
+multi-row event INSERT one row at a time and strikes a fault at the k-th event (raise, or
+``os._exit(137)``) and, for the broken twin, commits after every event, the checks that count each trial's rows, a PostgreSQL trigger that
 parks a writer at its k-th event on an advisory lock held by the test, and a forking
 server that runs the SQLite writers which kill themselves.
 
@@ -34,6 +34,7 @@ from _uow_harness import KILLED, InjectedFault
 
 from tactica.outbox import OutboxMessage
 from tactica.ports import NO_STREAM, AppendResult, NewEvent, StreamAppend
+from tactica.stores._sql._event_rows import insert_events
 from tactica.stores._sql._event_store_sync import SQLEventStore, kept_connection
 from tactica.stores.sqlite import SQLiteConnection
 
@@ -219,11 +220,21 @@ class HookedConnection:
         if not sql.startswith(INSERT_EVENT):
             rows: list[tuple[Any, ...]] = self.inner.fetch(sql, parameters)
             return rows
+        # tactica inserts a stream's events in one statement; sent here one row at a time,
+        # a fault can strike between any two events of the transaction.
+        single = insert_events(self.dialect, 1)
+        width = single.count("?")
+        answered: list[tuple[Any, ...]] = []
+        for start in range(0, len(parameters), width):
+            answered.extend(self._insert_one(single, parameters[start : start + width]))
+        return answered
+
+    def _insert_one(self, sql: str, row: Sequence[Any]) -> list[tuple[Any, ...]]:
         self.event_inserts += 1
         striking = self.event_inserts == self.at
         if striking and self.action == "raise":
             raise InjectedFault(f"injected at event INSERT {self.at} of {EVENTS}")
-        rows = self.inner.fetch(sql, parameters)
+        rows: list[tuple[Any, ...]] = self.inner.fetch(sql, row)
         if self.commit_each:
             # The guard removed: what is inserted so far is stored, whatever comes next.
             self.inner.commit()
