@@ -2,10 +2,11 @@
 
 It holds seeded trials (a 100-event append to one stream, or a commit of 2 streams x 50
 events + 3 outbox rows + a checkpoint), a connection wrapper that sends tactica's
-multi-row event INSERT one row at a time and strikes a fault at the k-th event (raise, or
-``os._exit(137)``) and, for the broken twin, commits after every event, the checks that count each trial's rows, a PostgreSQL trigger that
-parks a writer at its k-th event on an advisory lock held by the test, and a forking
-server that runs the SQLite writers which kill themselves.
+multi-row event INSERT one row at a time and strikes a fault at the k-th event (raise,
+or ``os._exit(137)``) and, for the broken twin, commits after every event, the checks
+that count each trial's rows, a PostgreSQL trigger that parks a writer at its k-th event
+on an advisory lock held by the test, and a forking server that runs the SQLite writers
+which kill themselves.
 
 The forking server is this module run as a child interpreter (`serve`): it forks one
 worker per request and answers with the worker's exit code. Forking from a process that
