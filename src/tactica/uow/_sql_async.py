@@ -38,7 +38,9 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
 
     `inline` projections are updated inside the commit's transaction, from the events of
     the touched aggregates: their read models are never behind the state (strong
-    consistency), at the price of running their handlers in every command's transaction.
+    consistency), at the price of running their handlers in every command's transaction;
+    commits that feed one inline projection take turns (a transaction lock on
+    PostgreSQL, the write lock on SQLite), so no update of a shared document is lost.
     They keep no checkpoint; rebuild one with a runner while no command runs.
     """
 
@@ -129,6 +131,15 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
     async def _project_inline(self, events: Sequence[object]) -> list[Callable[[], object]]:
         callbacks: list[Callable[[], object]] = []
         for name, handlers in self._inline:
+            if not any(type(event) in handlers for event in events):
+                continue
+            if self.connection.dialect == "postgresql":
+                # Read, change, write of shared documents by concurrent commits: without
+                # taking turns per projection, READ COMMITTED would lose updates.
+                await self.connection.fetch(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+                    (f"tactica.inline:{name}",),
+                )
             rows = await self.connection.fetch(GENERATION, (name,))
             tx = AsyncSQLProjectionTransaction(
                 self.connection, name, int(rows[0][0]) if rows else 1, replaying=False
