@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from _postgres_namespace import OwnNamespace
 from psycopg_pool import ConnectionPool
 
-from tactica import uuid7
 from tactica.stores.memory import InMemoryEventStore, InMemoryEventLog
-from tactica.stores.postgres import PostgresEventStore, PostgresConnection, create_schema
+from tactica.stores.postgres import PostgresEventStore, create_schema
 from tactica.stores.sqlalchemy import (
     SQLAlchemyConnection,
     SQLAlchemyEventStore,
@@ -26,7 +26,7 @@ from tactica.stores.sqlalchemy import (
 )
 from tactica.stores.sqlalchemy._compat import Engine, create_engine, sessionmaker
 from tactica.stores.sqlite import SQLiteEventStore, SQLiteConnection, create_schema
-from tactica.testing import ProjectionContract, require_service
+from tactica.testing import ProjectionContract
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
@@ -74,34 +74,9 @@ class TestSQLiteProjections(ProjectionContract):
         return store
 
 
-class _OwnNamespace:
-    """The class's tests run in a PostgreSQL schema of their own, emptied before each test,
-    so that other tests writing to the shared database never show up in a global read.
-    """
-
-    namespace: ClassVar[str] = ""
-
-    @classmethod
-    def setup_class(cls) -> None:
-        require_service("PostgreSQL", "127.0.0.1", 5432)
-        cls.namespace = f"projections_{uuid7().hex[-12:]}"
-        connection = PostgresConnection(POSTGRES, namespace=cls.namespace)
-        create_schema(connection)
-        connection.close()
-
-    @classmethod
-    def teardown_class(cls) -> None:
-        if cls.namespace:
-            admin = PostgresConnection(POSTGRES)
-            admin.execute(f'DROP SCHEMA IF EXISTS "{cls.namespace}" CASCADE')
-            admin.close()
-
-    def empty(self) -> None:
-        connection = PostgresConnection(POSTGRES, namespace=self.namespace)
-        # DELETE, not TRUNCATE: a few rows go much faster than new files for six tables.
-        for table in TABLES:
-            connection.execute(f"DELETE FROM {table}")
-        connection.close()
+class _OwnNamespace(OwnNamespace):
+    prefix = "projections"
+    tables = TABLES
 
 
 class TestPostgresProjections(_OwnNamespace, ProjectionContract):

@@ -16,19 +16,18 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from _postgres_namespace import OwnNamespace
 from psycopg_pool import ConnectionPool
 from sqlalchemy.pool import NullPool
 
-from tactica import uuid7
 from tactica.stores.postgres import (
     PostgresEventStore,
-    PostgresConnection,
     create_schema,
 )
 from tactica.stores.sqlalchemy import SQLAlchemyEventStore, sqlite_engine
 from tactica.stores.sqlalchemy._compat import Engine, create_engine, sessionmaker
 from tactica.stores.sqlite import SQLiteEventStore, SQLiteConnection, create_schema
-from tactica.testing import EventStoreContract, require_service
+from tactica.testing import EventStoreContract
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
@@ -65,32 +64,9 @@ class TestSQLiteEventStore(EventStoreContract):
         return store
 
 
-class _OwnNamespace:
-    """The class's tests run in a PostgreSQL schema of their own, emptied before each test,
-    so that other tests writing to the shared database never show up in a global read.
-    """
-
-    namespace: ClassVar[str] = ""
-
-    @classmethod
-    def setup_class(cls) -> None:
-        require_service("PostgreSQL", "127.0.0.1", 5432)
-        cls.namespace = f"contract_{uuid7().hex[-12:]}"
-        connection = PostgresConnection(POSTGRES, namespace=cls.namespace)
-        create_schema(connection)
-        connection.close()
-
-    @classmethod
-    def teardown_class(cls) -> None:
-        if cls.namespace:
-            admin = PostgresConnection(POSTGRES)
-            admin.execute(f'DROP SCHEMA IF EXISTS "{cls.namespace}" CASCADE')
-            admin.close()
-
-    def empty(self) -> None:
-        connection = PostgresConnection(POSTGRES, namespace=self.namespace)
-        connection.execute("TRUNCATE tactica_events, tactica_checkpoints, tactica_snapshots")
-        connection.close()
+class _OwnNamespace(OwnNamespace):
+    prefix = "contract"
+    tables = ("tactica_events", "tactica_checkpoints", "tactica_snapshots")
 
 
 class TestPostgresEventStore(_OwnNamespace, EventStoreContract):

@@ -217,7 +217,7 @@ class ProjectionRunner:
     def _apply(self, cursor: _Cursor, batch: Sequence[RecordedEvent]) -> None:
         try:
             self._commit(cursor, batch, self._decoded(batch))
-        except CheckpointConflictError:
+        except (CheckpointConflictError, DatabaseConnectionError):
             raise
         except Exception:  # noqa: BLE001 - retried one by one, where the policy applies
             for record in batch:
@@ -229,7 +229,9 @@ class ProjectionRunner:
             attempts += 1
             try:
                 self._commit(cursor, [record], self._decoded([record]))
-            except CheckpointConflictError:
+            except (CheckpointConflictError, DatabaseConnectionError):
+                # Not the event's fault: the caller (or `run`'s back-off) starts again from
+                # the stored checkpoint, which moved only if the batch committed.
                 raise
             except Exception as error:  # noqa: BLE001 - the poison policy decides, per event
                 poison = isinstance(error, SerializationError) or attempts >= self._max_attempts
