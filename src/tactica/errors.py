@@ -16,7 +16,9 @@ __all__ = [
     "CommitOutcomeUnknownError",
     "ConcurrencyError",
     "ConfigurationError",
+    "ConstraintViolationError",
     "DatabaseConnectionError",
+    "DatabaseError",
     "DuplicateEventError",
     "DuplicateHandlerError",
     "DuplicateMessageTypeError",
@@ -26,6 +28,7 @@ __all__ = [
     "HandlerNotFoundError",
     "ImmutableObjectError",
     "InvalidAppendError",
+    "InvalidArgumentError",
     "InvalidMessageError",
     "InvalidReadError",
     "LockTimeoutError",
@@ -33,10 +36,13 @@ __all__ = [
     "MessageEncodeError",
     "MissingExtraError",
     "MissingIdentityError",
+    "PayloadTooLargeError",
     "ProjectionError",
     "ProjectionStoppedError",
     "ProjectionTimeoutError",
+    "SchemaMissingError",
     "SerializationError",
+    "StoredDataError",
     "TacticaError",
     "UnitOfWorkError",
     "UnknownMessageTypeError",
@@ -130,7 +136,34 @@ class LockTimeoutError(ConcurrencyError):
     """
 
 
-class DatabaseConnectionError(TacticaError):
+class DatabaseError(TacticaError):
+    """The database refused or failed a statement for a reason not covered by a subclass.
+
+    The driver's own exception is chained as ``__cause__``; the transaction it happened in
+    was rolled back, so nothing of it was stored. Seeing this usually means the database
+    itself is in trouble (disk full, read-only file, corruption, a server-side limit).
+    """
+
+
+class ConstraintViolationError(DatabaseError):
+    """A write broke a uniqueness constraint of tactica's tables (or of your own tables).
+
+    tactica turns the cases it expects into their own errors (`DuplicateEventError`,
+    `AggregateAlreadyExistsError`, a retried append); this one reaches you from SQL you
+    ran yourself on a transaction's connection. Nothing of the transaction was stored.
+    """
+
+
+class SchemaMissingError(ConfigurationError, DatabaseError):
+    """tactica's tables do not exist in the database this store or unit of work uses.
+
+    Create them once, before first use, with ``create_schema(connection)`` (or
+    ``async_create_schema``) from the backend's module, on a connection to that database
+    (and, on PostgreSQL, with the same ``namespace``).
+    """
+
+
+class DatabaseConnectionError(DatabaseError):
     """The connection to the database could not be opened, or was lost mid-transaction.
 
     Either way nothing of the transaction was stored (the server rolls a cut one back);
@@ -184,14 +217,31 @@ class DuplicateEventError(TacticaError):
     """
 
 
-class InvalidAppendError(TacticaError, ValueError):
+class InvalidArgumentError(TacticaError, ValueError):
+    """An argument was refused before anything was read or written; the message says why.
+
+    Wrong type, out of range, or a value the database could not store and read back (a
+    NUL character, a lone surrogate, an integer past 64 bits): check the named argument.
+    """
+
+
+class InvalidAppendError(InvalidArgumentError):
     """An append was refused before anything was written; the message says why and what to do.
 
     A bad stream id, expected version, event or size: nothing of the append was stored.
     """
 
 
-class InvalidReadError(TacticaError, ValueError):
+class PayloadTooLargeError(InvalidAppendError):
+    """A document (payload, metadata, snapshot state) is larger than the store accepts.
+
+    Refused before anything was written. The limit is the store's ``max_event_bytes``;
+    split the data into several events, or keep large blobs outside the event store and
+    store a reference to them.
+    """
+
+
+class InvalidReadError(InvalidArgumentError):
     """A read of an event store was given arguments of the wrong type or range."""
 
 
@@ -263,6 +313,15 @@ class MessageEncodeError(SerializationError, ValueError):
         self.type_name = type_name
         self.field = field
         self.reason = reason
+
+
+class StoredDataError(SerializationError):
+    """A stored row cannot be read back as tactica wrote it: it was changed outside tactica.
+
+    The message names the table and the row (stream, version, position, event id where
+    known) and the column that does not hold what tactica writes there. tactica never
+    writes such a row: restore it from a backup, or correct the column by hand.
+    """
 
 
 class DuplicateHandlerError(ConfigurationError):

@@ -19,7 +19,7 @@ from tactica.errors import (
 )
 from tactica.eventsourcing._streams import decode_events, default_codec, to_new_event
 from tactica.ports._event_store_sync import EventStore
-from tactica.ports._events import AppendResult, Snapshot, StreamAppend, checked_append
+from tactica.ports._events import AppendResult, Snapshot, StreamAppend, checked_appends
 from tactica.ports._snapshots_sync import SnapshotStore
 from tactica.stores._sql._event_store_sync import (
     SQLEventStore,
@@ -290,10 +290,7 @@ class SQLEventSourcedRepository(EventSourcedRepository[A, TId]):
 
     def write(self) -> list[AppendResult]:
         """Append the pending events in the caller's open transaction; raise on conflict."""
-        appends = [
-            checked_append(part.stream_id, part.events, part.expected_version)
-            for part in self.pending_appends()
-        ]
+        appends = checked_appends(self.pending_appends())
         try:
             return write_appends(self.connection, appends)
         except WrongExpectedVersionError as error:

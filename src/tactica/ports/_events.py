@@ -10,16 +10,26 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 import msgspec
 
-from tactica.errors import DuplicateEventError, InvalidAppendError
+from tactica.errors import DuplicateEventError, InvalidAppendError, PayloadTooLargeError
+from tactica.ports._checks import (
+    MAX_INT32,
+    int_problem,
+    json_problem,
+    name_problem,
+    shown,
+    utc_instant,
+    uuid_problem,
+)
 
 __all__ = [
     "ANY",
     "MAX_EVENT_BYTES",
+    "MAX_SNAPSHOT_BYTES",
     "MAX_STREAM_ID_LENGTH",
     "NO_STREAM",
     "STREAM_EXISTS",
@@ -32,8 +42,11 @@ __all__ = [
     "StreamAppend",
     "already_appended",
     "checked_append",
+    "checked_appends",
     "checked_checkpoint",
+    "checked_snapshot",
     "expectation_met",
+    "valid_type_name",
 ]
 
 
@@ -61,9 +74,8 @@ Expected = int | ExpectedState
 
 MAX_STREAM_ID_LENGTH = 255
 MAX_EVENT_BYTES = 1_048_576
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_TYPE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:/\-\[\], ]{0,199}$")
-_JSON = msgspec.json.Decoder()
+MAX_SNAPSHOT_BYTES = 64 * 1_048_576
+_TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:/\-\[\], ]{0,199}")
 
 
 class NewEvent(msgspec.Struct, frozen=True, gc=False):
@@ -131,75 +143,76 @@ class StreamAppend(msgspec.Struct, frozen=True):
     expected_version: Expected = ANY
 
 
-_SHOWN = 80  # characters of a stream id quoted back; it may be long or hostile
+def valid_type_name(type_name: object) -> bool:
+    """Return whether `type_name` can be a registered type name, as stored with an event."""
+    return type(type_name) is str and _TYPE_NAME.fullmatch(type_name) is not None
 
 
 def _refuse(stream_id: object, reason: str) -> InvalidAppendError:
-    shown = repr(stream_id)
-    shown = shown if len(shown) <= _SHOWN else f"{shown[: _SHOWN - 3]}..."
-    return InvalidAppendError(f"cannot append to stream {shown}: {reason}")
+    return InvalidAppendError(f"cannot append to stream {shown(stream_id)}: {reason}")
+
+
+def _too_large(stream_id: object, what: str, size: int, limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        f"cannot append to stream {shown(stream_id)}: {what} has {size} bytes, more than "
+        f"{limit}; split it into smaller events, or store large data elsewhere and refer to it"
+    )
 
 
 def _check_stream_id(stream_id: object) -> str:
-    if type(stream_id) is not str:
-        raise _refuse(stream_id, f"a stream id is a str, not {type(stream_id).__name__}")
-    if not stream_id:
-        raise _refuse(stream_id, "the stream id is empty")
-    if len(stream_id) > MAX_STREAM_ID_LENGTH:
-        msg = f"the stream id has {len(stream_id)} characters, more than {MAX_STREAM_ID_LENGTH}"
-        raise _refuse(stream_id, msg)
-    if _CONTROL.search(stream_id):
-        raise _refuse(stream_id, "the stream id contains a control character")
-    return stream_id
+    problem = name_problem(stream_id, max_length=MAX_STREAM_ID_LENGTH)
+    if problem is not None:
+        raise _refuse(stream_id, f"the stream id {problem}")
+    return cast("str", stream_id)
 
 
 def _check_expected(stream_id: str, expected: object) -> Expected:
     if isinstance(expected, ExpectedState):
         return expected
-    if type(expected) is not int:
-        msg = (
-            f"expected_version must be an int or ANY/NO_STREAM/STREAM_EXISTS, not "
-            f"{type(expected).__name__} {expected!r}"
-        )
+    problem = int_problem(expected, 0)
+    if problem is not None:
+        msg = f"expected_version (an int >= 0, or ANY/NO_STREAM/STREAM_EXISTS) {problem}"
         raise _refuse(stream_id, msg)
-    if expected < 0:
-        raise _refuse(stream_id, f"expected_version cannot be negative ({expected})")
-    return expected
+    return cast("int", expected)
 
 
 def _check_event(stream_id: str, index: int, event: object, max_bytes: int) -> NewEvent:
     where = f"event {index}"
     if not isinstance(event, NewEvent):
         raise _refuse(stream_id, f"{where} is a {type(event).__name__}, not a NewEvent")
-    if type(event.type_name) is not str or not _TYPE_NAME.match(event.type_name):
-        raise _refuse(stream_id, f"{where} has an invalid type name {event.type_name!r}")
-    version = event.schema_version
-    if type(version) is not int or version < 1:
-        raise _refuse(stream_id, f"{where} has schema version {version!r}; use an int >= 1")
-    # The port takes bytes from any caller, typed or not: check what the types only promise.
-    event_id = cast("object", event.event_id)
-    occurred_at = cast("object", event.occurred_at)
-    if not isinstance(event_id, UUID):
-        raise _refuse(stream_id, f"{where} has an event id that is not a UUID")
-    if not isinstance(occurred_at, datetime) or occurred_at.utcoffset() is None:
-        raise _refuse(stream_id, f"{where} needs an aware occurred_at datetime (UTC)")
+    if not valid_type_name(event.type_name):
+        raise _refuse(stream_id, f"{where} has an invalid type name {shown(event.type_name)}")
+    problem = int_problem(event.schema_version, 1, MAX_INT32)
+    if problem is not None:
+        raise _refuse(stream_id, f"{where}'s schema version {problem}")
+    # The port takes records from any caller, typed or not: check what the types only promise.
+    fields = cast("Any", event)
+    problem = uuid_problem(fields.event_id, nil=False)
+    if problem is not None:
+        raise _refuse(stream_id, f"{where}'s event id {problem} (not a UUID)")
+    for name in ("correlation_id", "causation_id"):
+        problem = uuid_problem(getattr(fields, name), optional=True)
+        if problem is not None:
+            raise _refuse(stream_id, f"{where}'s {name} {problem}, or None")
+    occurred_at = utc_instant(fields.occurred_at)
+    if isinstance(occurred_at, str):
+        raise _refuse(stream_id, f"{where} needs an aware occurred_at datetime: {occurred_at}")
     _check_document(stream_id, f"{where}'s payload", event.payload, max_bytes)
     _check_document(stream_id, f"{where}'s metadata", event.metadata, max_bytes)
-    return event
+    event_id = fields.event_id
+    if type(event_id) is not UUID:
+        event_id = UUID(int=event_id.int)
+    if occurred_at is event.occurred_at and event_id is event.event_id:
+        return event
+    return msgspec.structs.replace(event, occurred_at=occurred_at, event_id=event_id)
 
 
 def _check_document(stream_id: str, what: str, document: object, max_bytes: int) -> None:
-    if type(document) is not bytes:
-        raise _refuse(stream_id, f"{what} must be JSON bytes")
-    if len(document) > max_bytes:
-        raise _refuse(stream_id, f"{what} has {len(document)} bytes, more than {max_bytes}")
-    try:
-        parsed = _JSON.decode(document)
-    except msgspec.DecodeError:
-        msg = f"{what} is not a JSON document (tactica stores JSON only)"
-        raise _refuse(stream_id, msg) from None
-    if not isinstance(parsed, dict):
-        raise _refuse(stream_id, f"{what} must be a JSON object")
+    if type(document) is bytes and len(document) > max_bytes:
+        raise _too_large(stream_id, what, len(document), max_bytes)
+    problem = json_problem(document)
+    if problem is not None:
+        raise _refuse(stream_id, f"{what} {problem}")
 
 
 def checked_append(
@@ -209,7 +222,11 @@ def checked_append(
     *,
     max_bytes: int = MAX_EVENT_BYTES,
 ) -> tuple[str, tuple[NewEvent, ...], Expected]:
-    """Return the append's parts once they are valid; raise `InvalidAppendError` otherwise."""
+    """Return the append's parts once they are valid; raise `InvalidAppendError` otherwise.
+
+    Times come back normalised to UTC, so that every backend stores and returns the same
+    instant the same way.
+    """
     checked_id = _check_stream_id(stream_id)
     checked_expected = _check_expected(checked_id, expected)
     if not isinstance(events, Sequence) or isinstance(events, str | bytes):
@@ -224,6 +241,65 @@ def checked_append(
     if len(set(ids)) != len(ids):
         raise _refuse(checked_id, "the same event id appears twice in one append")
     return checked_id, checked, checked_expected
+
+
+def checked_appends(
+    appends: object, *, max_bytes: int = MAX_EVENT_BYTES
+) -> list[tuple[str, tuple[NewEvent, ...], Expected]]:
+    """Return a commit's appends once every one is valid; raise `InvalidAppendError` otherwise.
+
+    An event id may appear once in a commit: twice, even in two streams, is refused.
+    """
+    if not isinstance(appends, Sequence) or isinstance(appends, str | bytes):
+        msg = f"a commit takes a sequence of StreamAppend, not {type(appends).__name__}"
+        raise InvalidAppendError(msg)
+    parts = cast("Sequence[object]", appends)
+    checked: list[tuple[str, tuple[NewEvent, ...], Expected]] = []
+    for index, part in enumerate(parts):
+        if not isinstance(part, StreamAppend):
+            msg = f"part {index} of the commit is a {type(part).__name__}, not a StreamAppend"
+            raise InvalidAppendError(msg)
+        checked.append(
+            checked_append(part.stream_id, part.events, part.expected_version, max_bytes=max_bytes)
+        )
+    if len(checked) > 1:
+        ids = [event.event_id for _, events, _ in checked for event in events]
+        if len(set(ids)) != len(ids):
+            msg = (
+                "cannot commit: the same event id appears in two appends of one commit; "
+                "give every event its own id"
+            )
+            raise InvalidAppendError(msg)
+    return checked
+
+
+def checked_snapshot(snapshot: object, *, max_bytes: int = MAX_SNAPSHOT_BYTES) -> Snapshot:
+    """Return `snapshot` once it is valid; raise `InvalidAppendError` otherwise."""
+    if not isinstance(snapshot, Snapshot):
+        msg = f"save_snapshot takes a Snapshot, not {type(snapshot).__name__} {shown(snapshot)}"
+        raise InvalidAppendError(msg)
+    problems = {
+        "stream id": name_problem(snapshot.stream_id, max_length=MAX_STREAM_ID_LENGTH),
+        "version": int_problem(snapshot.version, 1),
+        "type name": name_problem(snapshot.type_name),
+        "schema version": int_problem(snapshot.schema_version, 1, MAX_INT32),
+    }
+    for what, problem in problems.items():
+        if problem is not None:
+            msg = f"cannot save the snapshot of {shown(snapshot.stream_id)}: its {what} {problem}"
+            raise InvalidAppendError(msg)
+    state = cast("object", snapshot.state)
+    if type(state) is bytes and len(state) > max_bytes:
+        msg = (
+            f"cannot save the snapshot of {snapshot.stream_id!r}: its state has {len(state)} "
+            f"bytes, more than {max_bytes}; snapshot less often state that large, or not at all"
+        )
+        raise PayloadTooLargeError(msg)
+    problem = json_problem(state)
+    if problem is not None:
+        msg = f"cannot save the snapshot of {snapshot.stream_id!r}: its state {problem}"
+        raise InvalidAppendError(msg)
+    return snapshot
 
 
 def _same(new: NewEvent, stored: RecordedEvent) -> bool:
@@ -288,11 +364,16 @@ def checked_checkpoint(checkpoint: object) -> tuple[str, int] | None:
     if checkpoint is None:
         return None
     pair = cast("tuple[object, ...]", checkpoint) if isinstance(checkpoint, tuple) else ()
-    name, position = pair if len(pair) == 2 else ("", -1)  # noqa: PLR2004 - a pair
-    if type(name) is not str or not name or type(position) is not int or position < 0:
-        msg = (
-            "a checkpoint is (name, position), a non-empty name and a position >= 0, "
-            f"not {checkpoint!r}"
-        )
+    if len(pair) != 2:  # noqa: PLR2004 - a pair
+        msg = f"a checkpoint is a (name, position) pair, not {shown(checkpoint)}"
         raise InvalidAppendError(msg)
-    return name, position
+    name, position = pair
+    problem = name_problem(name, max_length=MAX_STREAM_ID_LENGTH)
+    if problem is not None:
+        msg = f"a checkpoint's name {problem}: {shown(name)}"
+        raise InvalidAppendError(msg)
+    problem = int_problem(position, 0)
+    if problem is not None:
+        msg = f"the position of checkpoint {name!r} {problem}"
+        raise InvalidAppendError(msg)
+    return cast("str", name), cast("int", position)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tactica.errors import ConfigurationError
 from tactica.outbox import OutboxMessage
 from tactica.ports._events import (
     ANY,
@@ -11,10 +12,19 @@ from tactica.ports._events import (
     Expected,
     NewEvent,
     StreamAppend,
-    checked_append,
+    checked_appends,
 )
+from tactica.ports._outbox_checks import checked_outbox
 
-__all__ = ["AsyncEventStoreBase"]
+__all__ = ["AsyncEventStoreBase", "checked_max_bytes"]
+
+
+def checked_max_bytes(max_event_bytes: object) -> int:
+    """Return a store's document size limit once it is an int >= 1; raise otherwise."""
+    if type(max_event_bytes) is not int or max_event_bytes < 1:
+        msg = f"max_event_bytes must be an int >= 1 (bytes), not {max_event_bytes!r}"
+        raise ConfigurationError(msg)
+    return max_event_bytes
 
 
 class AsyncEventStoreBase:
@@ -43,9 +53,8 @@ class AsyncEventStoreBase:
         self, appends: Sequence[StreamAppend]
     ) -> list[tuple[str, tuple[NewEvent, ...], Expected]]:
         """Return the appends once valid; raise `InvalidAppendError` before any write."""
-        return [
-            checked_append(
-                part.stream_id, part.events, part.expected_version, max_bytes=self.max_event_bytes
-            )
-            for part in appends
-        ]
+        return checked_appends(appends, max_bytes=self.max_event_bytes)
+
+    def checked_outbox(self, outbox: Sequence[OutboxMessage]) -> tuple[OutboxMessage, ...]:
+        """Return the outbox messages once valid; raise `InvalidAppendError` before any write."""
+        return checked_outbox(outbox, max_bytes=self.max_event_bytes)

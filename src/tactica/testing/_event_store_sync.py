@@ -291,7 +291,7 @@ class EventStoreContract:
             ("x" * 256, "more than 255"),
             ("bad\x00id", "control character"),
             ("line\nbreak", "control character"),
-            (42, "a stream id is a str"),
+            (42, "stream id is a str"),
         ],
     )
     def test_a_bad_stream_id_is_refused_before_anything_is_written(

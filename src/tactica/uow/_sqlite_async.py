@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
-from tactica.stores.sqlite._connection import AsyncSQLiteConnection
+from tactica.stores.sqlite._connection import DEFAULT_BUSY_TIMEOUT, AsyncSQLiteConnection
 from tactica.uow._sql_async import AsyncSQLUnitOfWork
 
 __all__ = ["AsyncSQLiteUnitOfWork"]
@@ -26,6 +26,13 @@ class AsyncSQLiteUnitOfWork(AsyncSQLUnitOfWork):
         *,
         codec: JsonCodec | None = None,
         inline: Sequence[ProjectionLike] = (),
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     ) -> None:
-        """Work on the database file at `path` (its schema must exist: `async_create_schema`)."""
-        super().__init__(AsyncSQLiteConnection(path), codec=codec, inline=inline)
+        """Work on the database file at `path` (its schema must exist: `async_create_schema`).
+
+        A commit waits up to `busy_timeout` seconds for another connection's write lock,
+        then raises `LockTimeoutError` and stores nothing.
+        """
+        super().__init__(
+            AsyncSQLiteConnection(path, busy_timeout=busy_timeout), codec=codec, inline=inline
+        )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
-from tactica.stores.sqlite._connection import SQLiteConnection
+from tactica.stores.sqlite._connection import DEFAULT_BUSY_TIMEOUT, SQLiteConnection
 from tactica.uow._sql_sync import SQLUnitOfWork
 
 __all__ = ["SQLiteUnitOfWork"]
@@ -27,6 +27,13 @@ class SQLiteUnitOfWork(SQLUnitOfWork):
         *,
         codec: JsonCodec | None = None,
         inline: Sequence[ProjectionLike] = (),
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     ) -> None:
-        """Work on the database file at `path` (its schema must exist: `create_schema`)."""
-        super().__init__(SQLiteConnection(path), codec=codec, inline=inline)
+        """Work on the database file at `path` (its schema must exist: `create_schema`).
+
+        A commit waits up to `busy_timeout` seconds for another connection's write lock,
+        then raises `LockTimeoutError` and stores nothing.
+        """
+        super().__init__(
+            SQLiteConnection(path, busy_timeout=busy_timeout), codec=codec, inline=inline
+        )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
+from tactica.errors import StoredDataError
+from tactica.ports._checks import shown
 from tactica.ports._events import NewEvent, RecordedEvent
 
 NOTIFY_CHANNEL = "tactica_events"
@@ -72,37 +75,114 @@ def event_row(
     return row if dialect == "postgresql" else (*row, now.isoformat())
 
 
-def _as_uuid(value: Any) -> UUID | None:
-    if value is None or isinstance(value, UUID):
-        return value
-    return UUID(value)
+def _as_uuid(value: Any) -> UUID:
+    return value if type(value) is UUID else UUID(value)
 
 
 def _as_time(value: Any) -> datetime:
-    if isinstance(value, datetime):
+    when = value if type(value) is datetime else datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        msg = "a naive time"
+        raise ValueError(msg)
+    return when
+
+
+def _as_bytes(value: Any) -> bytes:
+    if type(value) is bytes:
         return value
-    return datetime.fromisoformat(value)
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    msg = f"{type(value).__name__}, not bytes"
+    raise TypeError(msg)
 
 
 def recorded(row: tuple[Any, ...]) -> RecordedEvent:
-    """Return the event a row of `COLUMNS` holds."""
+    """Return the event a row of `COLUMNS` holds; `StoredDataError` if it was tampered with."""
+    try:
+        return _recorded(row)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise _tampered(row, error) from error
+
+
+def _recorded(row: tuple[Any, ...]) -> RecordedEvent:
     (stream_id, version, position, type_name, schema_version, event_id) = row[:6]
     (payload, metadata, occurred_at, recorded_at, correlation_id, causation_id) = row[6:]
-    # Positional, and conversions only where the driver gave text: a long read makes
-    # this call once per event.
+    # A long read makes this call once per event: conversions only where the driver gave
+    # text, and checks that are cheap next to them.
+    if (
+        type(stream_id) is not str
+        or type(type_name) is not str
+        or type(version) is not int
+        or type(position) is not int
+        or type(schema_version) is not int
+    ):
+        msg = "a column of the wrong type"
+        raise TypeError(msg)
     return RecordedEvent(
         stream_id,
         version,
         position,
         type_name,
         schema_version,
-        event_id if type(event_id) is UUID else UUID(event_id),
-        payload if type(payload) is bytes else bytes(payload),
-        metadata if type(metadata) is bytes else bytes(metadata),
-        occurred_at if type(occurred_at) is datetime else datetime.fromisoformat(occurred_at),
+        _as_uuid(event_id),
+        _as_bytes(payload),
+        _as_bytes(metadata),
+        _as_time(occurred_at),
         _as_time(recorded_at).astimezone(UTC),
         None if correlation_id is None else _as_uuid(correlation_id),
         None if causation_id is None else _as_uuid(causation_id),
+    )
+
+
+def _as_optional_uuid(value: Any) -> UUID | None:
+    return None if value is None else _as_uuid(value)
+
+
+def _of_type(kind: type) -> Callable[[Any], object]:
+    def check(value: Any) -> object:
+        if type(value) is not kind:
+            msg = f"{type(value).__name__}, not {kind.__name__}"
+            raise TypeError(msg)
+        return value
+
+    return check
+
+
+_COLUMN_READERS: dict[str, Callable[[Any], object]] = {
+    "stream_id": _of_type(str),
+    "stream_version": _of_type(int),
+    "position": _of_type(int),
+    "type_name": _of_type(str),
+    "schema_version": _of_type(int),
+    "event_id": _as_uuid,
+    "payload": _as_bytes,
+    "metadata": _as_bytes,
+    "occurred_at": _as_time,
+    "recorded_at": _as_time,
+    "correlation_id": _as_optional_uuid,
+    "causation_id": _as_optional_uuid,
+}
+
+
+def _reads(column: str, value: Any) -> bool:
+    try:
+        _COLUMN_READERS[column](value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
+def _tampered(row: tuple[Any, ...], error: Exception) -> StoredDataError:
+    bad = [
+        column
+        for column, value in zip(_COLUMN_READERS, row, strict=False)
+        if not _reads(column, value)
+    ]
+    return StoredDataError(
+        f"the stored event at position {shown(row[2])} (stream {shown(row[0])}, version "
+        f"{shown(row[1])}, event id {shown(row[5])}) cannot be read: "
+        f"{', '.join(bad) or 'a column'} does not hold what tactica writes there ({error}); "
+        "the row was changed outside tactica"
     )
 
 
@@ -125,6 +205,9 @@ def stream_read(*, bounded: bool, backwards: bool, limited: bool) -> str:
     )
 
 
+_HORIZON = "transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+
+
 @lru_cache(maxsize=64)
 def global_read(*, horizon: bool, types: int) -> str:
     """Return the SELECT of every stream's events after a position, in global order.
@@ -132,8 +215,12 @@ def global_read(*, horizon: bool, types: int) -> str:
     With `horizon` (PostgreSQL's default), events are ordered by the writing transaction's
     id, then position, and only those of transactions older than every one still running
     are visible: a transaction that commits late can then never be skipped by a reader
-    who already moved past its positions. The position given is the last one read; its
-    transaction id is looked up, so callers keep one integer as their checkpoint.
+    who already moved past its positions. Callers keep one integer as their checkpoint:
+    when it is a stored position, its transaction id is looked up and the read goes on
+    after that (transaction, position) pair; when it is not (a gap left by a rolled-back
+    transaction, a position past the head, a checkpoint restored from elsewhere), the read
+    returns the visible events with a greater position, never the log from its start.
+    Parameters: `global_read_parameters`.
     """
     kinds = f" AND type_name IN ({', '.join('?' * types)})" if types else ""
     if not horizon:
@@ -141,10 +228,27 @@ def global_read(*, horizon: bool, types: int) -> str:
             f"SELECT {COLUMNS} FROM tactica_events WHERE position > ?{kinds}"
             " ORDER BY position LIMIT ?"
         )
-    return (
-        f"SELECT {COLUMNS} FROM tactica_events WHERE (transaction_id, position) >"
-        " (COALESCE((SELECT transaction_id FROM tactica_events WHERE position = ?),"
-        " CAST('0' AS xid8)), ?)"
-        " AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
-        f"{kinds} ORDER BY transaction_id, position LIMIT ?"
+    after_stored = (
+        f"SELECT {COLUMNS}, transaction_id FROM tactica_events WHERE (transaction_id, position) >"
+        " ((SELECT transaction_id FROM tactica_events WHERE position = ?), ?)"
+        f" AND {_HORIZON}{kinds}"
     )
+    after_unstored = (
+        f"SELECT {COLUMNS}, transaction_id FROM tactica_events WHERE position > ?"
+        " AND NOT EXISTS (SELECT 1 FROM tactica_events WHERE position = ?)"
+        f" AND {_HORIZON}{kinds}"
+    )
+    return (
+        f"SELECT {COLUMNS} FROM (({after_stored} ORDER BY transaction_id, position LIMIT ?)"
+        f" UNION ALL ({after_unstored} ORDER BY transaction_id, position LIMIT ?)) AS tail"
+        " ORDER BY transaction_id, position LIMIT ?"
+    )
+
+
+def global_read_parameters(
+    after: int, kinds: list[str], limit: int, *, horizon: bool
+) -> list[object]:
+    """Return the parameters of `global_read` for a read after `after`."""
+    if not horizon:
+        return [after, *kinds, limit]
+    return [after, after, *kinds, limit, after, after, *kinds, limit, limit]

@@ -32,15 +32,17 @@ from tactica.ports._events import (
     StreamAppend,
     already_appended,
     checked_checkpoint,
+    checked_snapshot,
     expectation_met,
 )
-from tactica.ports._reads import checked_read, checked_read_all
-from tactica.ports._store_base_sync import EventStoreBase
+from tactica.ports._reads import checked_name, checked_read, checked_read_all
+from tactica.ports._store_base_sync import EventStoreBase, checked_max_bytes
 from tactica.stores._sql._event_rows import (
     NOTIFY_CHANNEL,
     by_ids,
     event_row,
     global_read,
+    global_read_parameters,
     insert_events,
     recorded,
     stream_read,
@@ -190,7 +192,7 @@ class SQLEventStore(SQLProjections, EventStoreBase):
             msg = f"global_order must be 'horizon' or 'table_lock', not {global_order!r}"
             raise ConfigurationError(msg)
         self._connections = connections
-        self.max_event_bytes = max_event_bytes
+        self.max_event_bytes = checked_max_bytes(max_event_bytes)
         self.global_order = global_order
         self.wakeups = Wakeups()
 
@@ -203,11 +205,12 @@ class SQLEventStore(SQLProjections, EventStoreBase):
     ) -> list[AppendResult]:
         """Append to several streams, write outbox rows and a checkpoint, in one transaction."""
         checked = self.checked(appends)
+        messages = self.checked_outbox(outbox)
         mark = checked_checkpoint(checkpoint)
         for attempt in range(_CONFLICT_RETRIES):
             with self._connections() as connection:
                 try:
-                    results = self._commit_once(connection, checked, outbox, mark)
+                    results = self._commit_once(connection, checked, messages, mark)
                 except connection.unique_violation as error:
                     # A writer took the same stream version (or event id) between our read
                     # and our insert. Read again: the checks above then say what it means.
@@ -258,7 +261,7 @@ class SQLEventStore(SQLProjections, EventStoreBase):
         limit: int | None = None,
     ) -> list[RecordedEvent]:
         """Return a stream's events between two versions (inclusive), oldest first by default."""
-        checked_read(stream_id, from_version, to_version, limit)
+        checked_read(stream_id, from_version, to_version, limit, backwards=backwards)
         statement = stream_read(
             bounded=to_version is not None, backwards=backwards, limited=limit is not None
         )
@@ -279,20 +282,24 @@ class SQLEventStore(SQLProjections, EventStoreBase):
         """
         checked_read_all(after, limit, types)
         kinds = sorted(set(types)) if types is not None else []
+        if types is not None and not kinds:
+            return []
         with self._connections() as connection:
             horizon = connection.dialect == "postgresql" and self.global_order == "horizon"
             statement = global_read(horizon=horizon, types=len(kinds))
-            head: list[object] = [after, after] if horizon else [after]
-            rows = connection.fetch(statement, [*head, *kinds, limit])
+            parameters = global_read_parameters(after, kinds, limit, horizon=horizon)
+            rows = connection.fetch(statement, parameters)
         return [recorded(row) for row in rows]
 
     def stream_version(self, stream_id: str) -> int:
         """Return the version of a stream: its number of events, 0 if it does not exist."""
+        checked_name(stream_id, "a stream id")
         with self._connections() as connection:
             return _current_version(connection, stream_id)
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Store `snapshot`, replacing the stream's previous one, in a transaction of its own."""
+        snapshot = checked_snapshot(snapshot)
         with self._connections() as connection:
             connection.begin()
             try:
@@ -313,6 +320,7 @@ class SQLEventStore(SQLProjections, EventStoreBase):
 
     def load_snapshot(self, stream_id: str) -> Snapshot | None:
         """Return the stream's latest snapshot, or ``None``."""
+        checked_name(stream_id, "a stream id")
         with self._connections() as connection:
             rows = connection.fetch(
                 "SELECT version, type_name, schema_version, state FROM tactica_snapshots"
@@ -326,6 +334,7 @@ class SQLEventStore(SQLProjections, EventStoreBase):
 
     def checkpoint(self, name: str) -> int:
         """Return the position stored under `name` by a commit, 0 if there is none."""
+        checked_name(name, "a checkpoint name")
         with self._connections() as connection:
             rows = connection.fetch(
                 "SELECT position FROM tactica_checkpoints WHERE name = ?", (name,)

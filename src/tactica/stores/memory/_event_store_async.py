@@ -12,9 +12,10 @@ from tactica.ports._events import (
     Snapshot,
     StreamAppend,
     checked_checkpoint,
+    checked_snapshot,
 )
-from tactica.ports._reads import checked_read, checked_read_all, window
-from tactica.ports._store_base_async import AsyncEventStoreBase
+from tactica.ports._reads import checked_name, checked_read, checked_read_all, window
+from tactica.ports._store_base_async import AsyncEventStoreBase, checked_max_bytes
 from tactica.stores.memory._event_log import InMemoryEventLog
 from tactica.stores.memory._projections_async import AsyncInMemoryProjections
 
@@ -44,7 +45,7 @@ class AsyncInMemoryEventStore(AsyncInMemoryProjections, AsyncEventStoreBase):
     ) -> None:
         """Store in `log` (a new one if omitted); refuse documents over `max_event_bytes`."""
         self.log = log if log is not None else InMemoryEventLog()
-        self.max_event_bytes = max_event_bytes
+        self.max_event_bytes = checked_max_bytes(max_event_bytes)
 
     async def commit(
         self,
@@ -55,7 +56,8 @@ class AsyncInMemoryEventStore(AsyncInMemoryProjections, AsyncEventStoreBase):
     ) -> list[AppendResult]:
         """Append to several streams, write outbox rows and a checkpoint, atomically."""
         checked = self.checked(appends)
-        return self.log.commit(checked, tuple(outbox), checked_checkpoint(checkpoint))
+        messages = self.checked_outbox(outbox)
+        return self.log.commit(checked, messages, checked_checkpoint(checkpoint))
 
     async def read(
         self,
@@ -67,7 +69,7 @@ class AsyncInMemoryEventStore(AsyncInMemoryProjections, AsyncEventStoreBase):
         limit: int | None = None,
     ) -> list[RecordedEvent]:
         """Return a stream's events between two versions (inclusive), oldest first by default."""
-        checked_read(stream_id, from_version, to_version, limit)
+        checked_read(stream_id, from_version, to_version, limit, backwards=backwards)
         events = self.log.stream(stream_id)
         return window(events, from_version, to_version, backwards=backwards, limit=limit)
 
@@ -80,16 +82,19 @@ class AsyncInMemoryEventStore(AsyncInMemoryProjections, AsyncEventStoreBase):
 
     async def stream_version(self, stream_id: str) -> int:
         """Return the version of a stream: its number of events, 0 if it does not exist."""
+        checked_name(stream_id, "a stream id")
         return len(self.log.stream(stream_id))
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
         """Store `snapshot`, replacing the stream's previous one."""
-        self.log.save_snapshot(snapshot)
+        self.log.save_snapshot(checked_snapshot(snapshot))
 
     async def load_snapshot(self, stream_id: str) -> Snapshot | None:
         """Return the stream's latest snapshot, or ``None``."""
+        checked_name(stream_id, "a stream id")
         return self.log.load_snapshot(stream_id)
 
     async def checkpoint(self, name: str) -> int:
         """Return the position stored under `name` by a commit, 0 if there is none."""
+        checked_name(name, "a checkpoint name")
         return self.log.checkpoint(name)

@@ -8,15 +8,21 @@ and translated to psycopg's ``%s`` once per statement text.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 from functools import lru_cache
 from typing import Any, LiteralString, cast
 
 import psycopg
-from psycopg import errors
 from psycopg.pq import TransactionStatus
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from tactica.errors import CommitOutcomeUnknownError, DatabaseConnectionError, LockTimeoutError
+from tactica.errors import (
+    CommitOutcomeUnknownError,
+    ConstraintViolationError,
+    DatabaseConnectionError,
+    TacticaError,
+)
+from tactica.stores._sql._errors import closed_connection, translated
 from tactica.stores._sql._identifiers import checked_identifier, quoted
 from tactica.stores._sql._schemas import POSTGRES_SCHEMA
 
@@ -39,11 +45,27 @@ def _lost(error: psycopg.OperationalError, *, committing: bool) -> DatabaseConne
     )
 
 
-def _lock_timeout(error: psycopg.OperationalError) -> LockTimeoutError:
-    return LockTimeoutError(
-        f"PostgreSQL gave up waiting for a lock ({error}); the transaction stored nothing: "
-        "retry, or find what holds the lock"
-    )
+# psycopg lets a str it cannot encode escape as the builtin error.
+_DRIVER_ERRORS = (psycopg.Error, UnicodeEncodeError)
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu"})
+_UTC_SESSION: LiteralString = "SET TIME ZONE 'UTC'"
+
+
+def _failed(
+    connection: psycopg.Connection[Any] | psycopg.AsyncConnection[Any],
+    error: BaseException,
+    *,
+    committing: bool,
+) -> TacticaError:
+    if isinstance(error, psycopg.OperationalError) and _is_lost(connection):
+        return _lost(error, committing=committing)
+    return translated(error, "postgres")
+
+
+def _needs_utc(connection: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> bool:
+    # Times are read in the session's zone: outside UTC, instants near the years 1 and
+    # 9999 that tactica stores would convert to dates Python cannot represent.
+    return str(connection.info.timezone) not in _UTC_NAMES and connection.info.timezone != UTC
 
 
 def _unreachable(error: psycopg.OperationalError) -> DatabaseConnectionError:
@@ -82,14 +104,16 @@ class PostgresConnection:
 
     dialect = "postgresql"
     schema = POSTGRES_SCHEMA
-    unique_violation: type[BaseException] = errors.UniqueViolation
+    unique_violation: type[BaseException] = ConstraintViolationError
 
-    __slots__ = ("_lent_autocommit", "_pool", "_raw", "namespace")
+    __slots__ = ("_closed", "_lent_autocommit", "_pool", "_raw", "_reset", "namespace")
 
     def __init__(self, source: str | ConnectionPool[Any], *, namespace: str | None = None) -> None:
         """Connect with a libpq string (``"host=127.0.0.1 dbname=app"``) or borrow from a pool."""
         self.namespace = _checked_namespace(namespace)
         self._pool: ConnectionPool[Any] | None = None
+        self._closed = False
+        self._reset: list[LiteralString] = []
         if isinstance(source, str):
             try:
                 self._raw: psycopg.Connection[Any] = psycopg.connect(source, autocommit=True)
@@ -97,24 +121,36 @@ class PostgresConnection:
                 raise _unreachable(error) from error
         else:
             self._pool = source
-            self._raw = source.getconn()
+            try:
+                self._raw = source.getconn()
+            except _DRIVER_ERRORS as error:
+                raise translated(error, "postgres") from error
             # tactica says BEGIN itself; the pool's own setting is put back on return.
             self._lent_autocommit = self._raw.autocommit
             self._raw.autocommit = True
+        try:
+            self._set_up()
+        except BaseException:
+            self.close()
+            raise
+
+    def _set_up(self) -> None:
         if self.namespace is not None:
-            self._raw.execute(_search_path(self.namespace))
+            self._run(_search_path(self.namespace))
+            self._reset.append("RESET search_path")
+        if _needs_utc(self._raw):
+            self._run(_UTC_SESSION)
+            self._reset.append("RESET TIME ZONE")
 
     def _run(
         self, sql: str, parameters: Sequence[Any] = (), *, committing: bool = False
     ) -> psycopg.Cursor[Any]:
+        if self._closed:
+            raise closed_connection("PostgreSQL")
         try:
             return self._raw.execute(_psycopg_sql(sql), parameters)
-        except errors.LockNotAvailable as error:
-            raise _lock_timeout(error) from error
-        except psycopg.OperationalError as error:
-            if _is_lost(self._raw):
-                raise _lost(error, committing=committing) from error
-            raise
+        except _DRIVER_ERRORS as error:
+            raise _failed(self._raw, error, committing=committing) from error
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
         """Run one statement; return how many rows it changed."""
@@ -122,7 +158,11 @@ class PostgresConnection:
 
     def fetch(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one query; return its rows."""
-        return self._run(sql, parameters).fetchall()
+        cursor = self._run(sql, parameters)
+        try:
+            return cursor.fetchall()
+        except _DRIVER_ERRORS as error:
+            raise _failed(self._raw, error, committing=False) from error
 
     def begin(self) -> None:
         """Start a transaction."""
@@ -134,13 +174,15 @@ class PostgresConnection:
 
     def rollback(self) -> None:
         """Roll back the open transaction, if any (a lost connection has none left)."""
-        if _is_lost(self._raw):
+        if self._closed or _is_lost(self._raw):
             return
         if self._raw.info.transaction_status != TransactionStatus.IDLE:
-            self._raw.execute("ROLLBACK")
+            self._run("ROLLBACK")
 
     def wait_notification(self, timeout: float) -> bool:
         """Wait up to `timeout` s for a notification on a channel this connection listens to."""
+        if self._closed:
+            raise closed_connection("PostgreSQL")
         try:
             for _ in self._raw.notifies(timeout=timeout, stop_after=1):
                 return True
@@ -149,16 +191,24 @@ class PostgresConnection:
         return False
 
     def close(self) -> None:
-        """Close the connection, or give a borrowed one back to its pool."""
+        """Close the connection, or give a borrowed one back to its pool; later use is an error."""
+        if self._closed:
+            return
+        self._closed = True
         if self._pool is None:
             self._raw.close()
             return
-        if not _is_lost(self._raw):
-            self.rollback()
-            if self.namespace is not None:
-                self._raw.execute("RESET search_path")
-            self._raw.autocommit = self._lent_autocommit
-        self._pool.putconn(self._raw)
+        try:
+            if not _is_lost(self._raw):
+                if self._raw.info.transaction_status != TransactionStatus.IDLE:
+                    self._raw.execute("ROLLBACK")
+                for statement in self._reset:
+                    self._raw.execute(statement)
+                self._raw.autocommit = self._lent_autocommit
+        except _DRIVER_ERRORS as error:
+            raise translated(error, "postgres") from error
+        finally:
+            self._pool.putconn(self._raw)
 
 
 class AsyncPostgresConnection:
@@ -172,9 +222,9 @@ class AsyncPostgresConnection:
 
     dialect = "postgresql"
     schema = POSTGRES_SCHEMA
-    unique_violation: type[BaseException] = errors.UniqueViolation
+    unique_violation: type[BaseException] = ConstraintViolationError
 
-    __slots__ = ("_lent_autocommit", "_raw", "_source", "namespace")
+    __slots__ = ("_closed", "_lent_autocommit", "_raw", "_reset", "_source", "namespace")
 
     def __init__(
         self, source: str | AsyncConnectionPool[Any], *, namespace: str | None = None
@@ -184,24 +234,46 @@ class AsyncPostgresConnection:
         self._source = source
         self._raw: psycopg.AsyncConnection[Any] | None = None
         self._lent_autocommit = False
+        self._closed = False
+        self._reset: list[LiteralString] = []
 
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
         if self._raw is not None:
             return self._raw
+        if self._closed:
+            raise closed_connection("PostgreSQL")
         if isinstance(self._source, str):
             try:
                 raw = await psycopg.AsyncConnection.connect(self._source, autocommit=True)
             except psycopg.OperationalError as error:
                 raise _unreachable(error) from error
         else:
-            raw = await self._source.getconn()
+            try:
+                raw = await self._source.getconn()
+            except _DRIVER_ERRORS as error:
+                raise translated(error, "postgres") from error
             # tactica says BEGIN itself; the pool's own setting is put back on return.
             self._lent_autocommit = raw.autocommit
-            await raw.set_autocommit(True)
-        if self.namespace is not None:
-            await raw.execute(_search_path(self.namespace))
         self._raw = raw
+        try:
+            await self._set_up(raw)
+        except BaseException:
+            await self.close()
+            raise
         return raw
+
+    async def _set_up(self, raw: psycopg.AsyncConnection[Any]) -> None:
+        try:
+            if not isinstance(self._source, str):
+                await raw.set_autocommit(True)
+            if self.namespace is not None:
+                await raw.execute(_search_path(self.namespace))
+                self._reset.append("RESET search_path")
+            if _needs_utc(raw):
+                await raw.execute(_UTC_SESSION)
+                self._reset.append("RESET TIME ZONE")
+        except _DRIVER_ERRORS as error:
+            raise _failed(raw, error, committing=False) from error
 
     async def _run(
         self, sql: str, parameters: Sequence[Any] = (), *, committing: bool = False
@@ -209,12 +281,8 @@ class AsyncPostgresConnection:
         connection = await self._connection()
         try:
             return await connection.execute(_psycopg_sql(sql), parameters)
-        except errors.LockNotAvailable as error:
-            raise _lock_timeout(error) from error
-        except psycopg.OperationalError as error:
-            if _is_lost(connection):
-                raise _lost(error, committing=committing) from error
-            raise
+        except _DRIVER_ERRORS as error:
+            raise _failed(connection, error, committing=committing) from error
 
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
         """Run one statement; return how many rows it changed."""
@@ -222,7 +290,11 @@ class AsyncPostgresConnection:
 
     async def fetch(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one query; return its rows."""
-        return await (await self._run(sql, parameters)).fetchall()
+        cursor = await self._run(sql, parameters)
+        try:
+            return await cursor.fetchall()
+        except _DRIVER_ERRORS as error:
+            raise _failed(await self._connection(), error, committing=False) from error
 
     async def begin(self) -> None:
         """Start a transaction."""
@@ -234,11 +306,10 @@ class AsyncPostgresConnection:
 
     async def rollback(self) -> None:
         """Roll back the open transaction, if any (a lost connection has none left)."""
-        connection = await self._connection()
-        if _is_lost(connection):
+        if self._closed or self._raw is None or _is_lost(self._raw):
             return
-        if connection.info.transaction_status != TransactionStatus.IDLE:
-            await connection.execute("ROLLBACK")
+        if self._raw.info.transaction_status != TransactionStatus.IDLE:
+            await self._run("ROLLBACK")
 
     async def wait_notification(self, timeout: float) -> bool:
         """Wait up to `timeout` s for a notification on a channel this connection listens to."""
@@ -251,17 +322,25 @@ class AsyncPostgresConnection:
         return False
 
     async def close(self) -> None:
-        """Close the connection if it was ever opened, or give it back to its pool."""
+        """Close the connection if it was ever opened, or give it back to its pool.
+
+        Using it afterwards is an error: it is never opened again behind your back.
+        """
+        self._closed = True
         raw, self._raw = self._raw, None
         if raw is None:
             return
         if isinstance(self._source, str):
             await raw.close()
             return
-        if not _is_lost(raw):
-            if raw.info.transaction_status != TransactionStatus.IDLE:
-                await raw.execute("ROLLBACK")
-            if self.namespace is not None:
-                await raw.execute("RESET search_path")
-            await raw.set_autocommit(self._lent_autocommit)
-        await self._source.putconn(raw)
+        try:
+            if not _is_lost(raw):
+                if raw.info.transaction_status != TransactionStatus.IDLE:
+                    await raw.execute("ROLLBACK")
+                for statement in self._reset:
+                    await raw.execute(statement)
+                await raw.set_autocommit(self._lent_autocommit)
+        except _DRIVER_ERRORS as error:
+            raise translated(error, "postgres") from error
+        finally:
+            await self._source.putconn(raw)

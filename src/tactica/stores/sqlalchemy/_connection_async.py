@@ -14,8 +14,15 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import TextClause, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 
+from tactica.errors import (
+    CommitOutcomeUnknownError,
+    ConstraintViolationError,
+    DatabaseConnectionError,
+    TacticaError,
+)
+from tactica.stores._sql._errors import translated
 from tactica.stores._sql._schemas import schema_for
 from tactica.stores.sqlalchemy._compat import AsyncSession, async_plain_session
 
@@ -31,6 +38,26 @@ def _statement(sql: str) -> TextClause:
     return text(_PLACEHOLDER.sub(lambda _: next(names), sql))
 
 
+# Drivers under SQLAlchemy may let a value they cannot bind escape as a builtin error.
+_DRIVER_ERRORS = (SQLAlchemyError, OverflowError, UnicodeEncodeError)
+
+
+def _failed(error: BaseException, *, committing: bool = False) -> TacticaError:
+    lost = bool(getattr(error, "connection_invalidated", False))
+    failure = translated(error, "sqlalchemy")
+    if (lost or isinstance(failure, DatabaseConnectionError)) and committing:
+        return CommitOutcomeUnknownError(
+            f"the database connection was lost while COMMIT was on its way ({error}); the "
+            "transaction may or may not be stored: read it back before retrying"
+        )
+    if lost and not isinstance(failure, DatabaseConnectionError):
+        return DatabaseConnectionError(
+            f"the database connection was lost mid-transaction ({error}); nothing of the "
+            "transaction was stored: retry with a new session"
+        )
+    return failure
+
+
 def _bound(sql: str, parameters: Sequence[Any]) -> tuple[TextClause, dict[str, Any]]:
     return _statement(sql), {f"p{index}": value for index, value in enumerate(parameters)}
 
@@ -38,7 +65,7 @@ def _bound(sql: str, parameters: Sequence[Any]) -> tuple[TextClause, dict[str, A
 class AsyncSQLAlchemyConnection:
     """A SQLAlchemy session seen as a tactica SQL connection (SQLite or PostgreSQL)."""
 
-    unique_violation: type[BaseException] = IntegrityError
+    unique_violation: type[BaseException] = ConstraintViolationError
 
     __slots__ = ("session",)
 
@@ -59,27 +86,42 @@ class AsyncSQLAlchemyConnection:
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
         """Run one statement in the session's transaction; return how many rows it changed."""
         statement, bound = _bound(sql, parameters)
-        result: Any = await self.session.execute(statement, bound)
+        try:
+            result: Any = await self.session.execute(statement, bound)
+        except _DRIVER_ERRORS as error:
+            raise _failed(error) from error
         changed: int = result.rowcount
         return changed
 
     async def fetch(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one query in the session's transaction; return its rows."""
         statement, bound = _bound(sql, parameters)
-        result = await self.session.execute(statement, bound)
-        return [tuple(row) for row in result]
+        try:
+            result = await self.session.execute(statement, bound)
+            return [tuple(row) for row in result]
+        except _DRIVER_ERRORS as error:
+            raise _failed(error) from error
 
     async def begin(self) -> None:
         """Nothing to do: the session begins its transaction on first use."""
 
     async def commit(self) -> None:
         """Commit the session (your ORM changes in it too)."""
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except _DRIVER_ERRORS as error:
+            raise _failed(error, committing=True) from error
 
     async def rollback(self) -> None:
         """Roll the session back."""
-        await self.session.rollback()
+        try:
+            await self.session.rollback()
+        except _DRIVER_ERRORS as error:
+            raise _failed(error) from error
 
     async def close(self) -> None:
         """Close the session, rolling back whatever it had not committed."""
-        await self.session.close()
+        try:
+            await self.session.close()
+        except _DRIVER_ERRORS as error:
+            raise _failed(error) from error

@@ -8,7 +8,7 @@ from pathlib import Path
 from tactica.ports._events import MAX_EVENT_BYTES
 from tactica.stores._sql._event_store_sync import SQLEventStore, kept_connection
 from tactica.stores._wakeups import wakeups_for
-from tactica.stores.sqlite._connection import SQLiteConnection
+from tactica.stores.sqlite._connection import DEFAULT_BUSY_TIMEOUT, SQLiteConnection
 
 __all__ = ["SQLiteEventStore"]
 
@@ -35,9 +35,19 @@ class SQLiteEventStore(SQLEventStore):
         2
     """
 
-    def __init__(self, path: str | Path, *, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
-        """Open the database at `path`; refuse documents over `max_event_bytes`."""
-        self.connection = SQLiteConnection(path)
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        max_event_bytes: int = MAX_EVENT_BYTES,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    ) -> None:
+        """Open the database at `path`; refuse documents over `max_event_bytes`.
+
+        A write waits up to `busy_timeout` seconds for another connection's write lock,
+        then raises `LockTimeoutError` and stores nothing.
+        """
+        self.connection = SQLiteConnection(path, busy_timeout=busy_timeout)
         super().__init__(kept_connection(self.connection), max_event_bytes=max_event_bytes)
         if str(path) != ":memory:":
             # Stores of this process on the same file wake each other's runners.
