@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-from tactica.errors import ConcurrencyError
+from tactica.errors import ConcurrencyError, InvalidArgumentError
+from tactica.ports._checks import name_problem, shown
 
 __all__ = [
     "PendingWrite",
     "SessionTracker",
     "WriteKind",
+    "checked_id",
     "conflict",
     "id_of",
     "version_of",
@@ -57,6 +59,25 @@ def _versioned(aggregate: object) -> _Versioned:
 def id_of(aggregate: object) -> Any:
     """Return an aggregate's id."""
     return _versioned(aggregate).id
+
+
+def checked_id(aggregate_type: type, aggregate_id: object) -> Any:
+    """Return `aggregate_id` if every backend can key a row by it; raise otherwise.
+
+    SQL backends key rows by the id as text, so the same rule as for stream ids applies
+    to that text, on every backend alike; the id must also be hashable.
+    """
+    name = aggregate_type.__qualname__
+    try:
+        hash(aggregate_id)
+    except TypeError:
+        msg = f"a {name} id must be hashable, not {type(aggregate_id).__name__}"
+        raise InvalidArgumentError(msg) from None
+    problem = name_problem(str(aggregate_id))
+    if problem is not None:
+        msg = f"{name} id {shown(aggregate_id)} cannot be stored: as text it {problem}"
+        raise InvalidArgumentError(msg)
+    return aggregate_id
 
 
 def version_of(aggregate: object) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from tactica.errors import AggregateNotFoundError
-from tactica.stores._session import PendingWrite, SessionTracker
+from tactica.stores._session import PendingWrite, SessionTracker, checked_id, id_of
 from tactica.stores._sql._protocol_sync import SQLConnection
 
 __all__ = ["SQLTrackedRepository", "TrackedRepository"]
@@ -36,6 +36,7 @@ class TrackedRepository(Generic[TAggregate, TId]):
 
     def add(self, aggregate: TAggregate) -> None:
         """Track a new aggregate; it is inserted on `commit`."""
+        checked_id(self.aggregate_type, id_of(aggregate))
         self.tracker.add(aggregate)
 
     def get(self, aggregate_id: TId) -> TAggregate:
@@ -47,6 +48,7 @@ class TrackedRepository(Generic[TAggregate, TId]):
 
     def find(self, aggregate_id: TId) -> TAggregate | None:
         """Return the aggregate with this id, or ``None`` if there is none."""
+        checked_id(self.aggregate_type, aggregate_id)
         if self.tracker.is_deleted(aggregate_id):
             return None
         tracked = self.tracker.identity_map.get(aggregate_id)

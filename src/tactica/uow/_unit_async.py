@@ -16,6 +16,7 @@ from typing import Any, Self, TypeVar
 from tactica.codec import JsonCodec
 from tactica.errors import UnitOfWorkError
 from tactica.outbox import OutboxMessage, outbox_messages
+from tactica.ports._outbox_checks import checked_outbox
 from tactica.stores.memory._database import InMemoryDatabase
 from tactica.stores.memory._repository_async import AsyncInMemoryRepository
 
@@ -83,7 +84,7 @@ class AsyncUnitOfWork:
             msg = f"cannot commit this {type(self).__name__}: {outcome}"
             raise UnitOfWorkError(msg)
         pending = self._pending_events()
-        outbox = outbox_messages(pending, self.codec)
+        outbox = list(checked_outbox(outbox_messages(pending, self.codec)))
         try:
             self.position = await self._store(outbox)
         except BaseException:

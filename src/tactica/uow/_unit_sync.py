@@ -17,6 +17,7 @@ from typing import Any, Self, TypeVar
 from tactica.codec import JsonCodec
 from tactica.errors import UnitOfWorkError
 from tactica.outbox import OutboxMessage, outbox_messages
+from tactica.ports._outbox_checks import checked_outbox
 from tactica.stores.memory._database import InMemoryDatabase
 from tactica.stores.memory._repository_sync import InMemoryRepository
 
@@ -84,7 +85,7 @@ class UnitOfWork:
             msg = f"cannot commit this {type(self).__name__}: {outcome}"
             raise UnitOfWorkError(msg)
         pending = self._pending_events()
-        outbox = outbox_messages(pending, self.codec)
+        outbox = list(checked_outbox(outbox_messages(pending, self.codec)))
         try:
             self.position = self._store(outbox)
         except BaseException:

@@ -10,7 +10,8 @@ one transaction. The session starts that transaction by itself on first use; `co
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -27,7 +28,7 @@ from tactica.stores._sql._errors import translated
 from tactica.stores._sql._schemas import schema_for
 from tactica.stores.sqlalchemy._compat import Session, plain_session
 
-__all__ = ["SQLAlchemyConnection"]
+__all__ = ["SQLAlchemyConnection", "translating"]
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -57,6 +58,15 @@ def _failed(error: BaseException, *, committing: bool = False) -> TacticaError:
             "transaction was stored: retry with a new session"
         )
     return failure
+
+
+@contextmanager
+def translating(*, committing: bool = False) -> Iterator[None]:
+    """Turn SQLAlchemy's and its drivers' errors raised inside the block into tactica's."""
+    try:
+        yield
+    except _DRIVER_ERRORS as error:
+        raise _failed(error, committing=committing) from error
 
 
 def _bound(sql: str, parameters: Sequence[Any]) -> tuple[TextClause, dict[str, Any]]:

@@ -21,7 +21,7 @@ from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError, 
 from tactica.stores._session import PendingWrite, SessionTracker, WriteKind, conflict
 from tactica.stores._tracked_async import AsyncSQLTrackedRepository
 from tactica.stores.sqlalchemy._compat import AsyncSession, async_plain_session
-from tactica.stores.sqlalchemy._connection_async import AsyncSQLAlchemyConnection
+from tactica.stores.sqlalchemy._connection_async import AsyncSQLAlchemyConnection, translating
 from tactica.stores.sqlalchemy._mapping import mapped_aggregate
 
 __all__ = ["AsyncSQLAlchemyRepository"]
@@ -63,18 +63,20 @@ class AsyncSQLAlchemyRepository(AsyncSQLTrackedRepository[TAggregate, TId]):
         """Make this session's writes in the session's open transaction; raise on conflict."""
         writes = self.tracker.pending_writes()
         inserted = [write.aggregate_id for write in writes if write.kind is WriteKind.INSERT]
-        if inserted:
-            await self._refuse_existing(inserted)
-        for write in writes:
-            await self._stage(write)
-        try:
-            await self.session.flush()
-        except StaleDataError as error:
-            raise self._stale(writes) from error
+        with translating():
+            if inserted:
+                await self._refuse_existing(inserted)
+            for write in writes:
+                await self._stage(write)
+            try:
+                await self.session.flush()
+            except StaleDataError as error:
+                raise self._stale(writes) from error
         return writes
 
     async def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
-        aggregate = await self.session.get(self.aggregate_type, aggregate_id)
+        with translating():
+            aggregate = await self.session.get(self.aggregate_type, aggregate_id)
         if aggregate is None:
             return None
         version: int = getattr(aggregate, "version")  # noqa: B009 - mapped, not declared

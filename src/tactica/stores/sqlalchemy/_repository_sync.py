@@ -22,7 +22,7 @@ from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError, 
 from tactica.stores._session import PendingWrite, SessionTracker, WriteKind, conflict
 from tactica.stores._tracked_sync import SQLTrackedRepository
 from tactica.stores.sqlalchemy._compat import Session, plain_session
-from tactica.stores.sqlalchemy._connection_sync import SQLAlchemyConnection
+from tactica.stores.sqlalchemy._connection_sync import SQLAlchemyConnection, translating
 from tactica.stores.sqlalchemy._mapping import mapped_aggregate
 
 __all__ = ["SQLAlchemyRepository"]
@@ -64,18 +64,20 @@ class SQLAlchemyRepository(SQLTrackedRepository[TAggregate, TId]):
         """Make this session's writes in the session's open transaction; raise on conflict."""
         writes = self.tracker.pending_writes()
         inserted = [write.aggregate_id for write in writes if write.kind is WriteKind.INSERT]
-        if inserted:
-            self._refuse_existing(inserted)
-        for write in writes:
-            self._stage(write)
-        try:
-            self.session.flush()
-        except StaleDataError as error:
-            raise self._stale(writes) from error
+        with translating():
+            if inserted:
+                self._refuse_existing(inserted)
+            for write in writes:
+                self._stage(write)
+            try:
+                self.session.flush()
+            except StaleDataError as error:
+                raise self._stale(writes) from error
         return writes
 
     def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
-        aggregate = self.session.get(self.aggregate_type, aggregate_id)
+        with translating():
+            aggregate = self.session.get(self.aggregate_type, aggregate_id)
         if aggregate is None:
             return None
         version: int = getattr(aggregate, "version")  # noqa: B009 - mapped, not declared
