@@ -8,7 +8,7 @@ event store must have against your backend.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any, ClassVar
 from uuid import UUID
@@ -23,7 +23,6 @@ from tactica.errors import (
     InvalidReadError,
     WrongExpectedVersionError,
 )
-from tactica.outbox import OutboxMessage
 from tactica.ports._events import (
     ANY,
     NO_STREAM,
@@ -33,36 +32,17 @@ from tactica.ports._events import (
     StreamAppend,
 )
 from tactica.testing._concurrency import AsyncBarrier, async_run_all
+from tactica.testing._event_store_inputs_async import AsyncEventStoreInputContract
+from tactica.testing._new_events import new_event, new_events, outbox_message
 
 __all__ = ["AsyncEventStoreContract", "new_event"]
 
 
-def new_event(
-    type_name: str = "tactica.testing.happened",
-    payload: bytes = b'{"n":1}',
-    **fields: Any,
-) -> NewEvent:
-    """Return a `NewEvent` with a fresh id and the current time, overridable by keyword."""
-    values: dict[str, Any] = {
-        "type_name": type_name,
-        "payload": payload,
-        "event_id": uuid7(),
-        "occurred_at": datetime.now(UTC),
-    }
-    return NewEvent(**(values | fields))
+_outbox_message = outbox_message
+_events = new_events
 
 
-def _outbox_message() -> OutboxMessage:
-    return OutboxMessage(
-        uuid7(), "tactica.testing.happened", 1, b"{}", datetime.now(UTC), None, None
-    )
-
-
-def _events(count: int, **fields: Any) -> list[NewEvent]:
-    return [new_event(payload=f'{{"n":{n}}}'.encode(), **fields) for n in range(1, count + 1)]
-
-
-class AsyncEventStoreContract:
+class AsyncEventStoreContract(AsyncEventStoreInputContract):
     """Behaviours every event store shares, as pytest tests.
 
     Hooks:

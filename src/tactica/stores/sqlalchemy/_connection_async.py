@@ -23,7 +23,7 @@ from tactica.errors import (
     DatabaseConnectionError,
     TacticaError,
 )
-from tactica.stores._sql._errors import translated
+from tactica.stores._sql._errors import closed_connection, translated
 from tactica.stores._sql._schemas import schema_for
 from tactica.stores.sqlalchemy._compat import AsyncSession, async_plain_session
 
@@ -77,11 +77,22 @@ class AsyncSQLAlchemyConnection:
 
     unique_violation: type[BaseException] = ConstraintViolationError
 
-    __slots__ = ("session",)
+    __slots__ = ("_closed", "session")
 
     def __init__(self, session: AsyncSession) -> None:
         """Run statements in `session`'s transaction."""
         self.session = session
+        self._closed = False
+
+    def live_session(self) -> AsyncSession:
+        """Return the session; raise `DatabaseConnectionError` once this connection is closed.
+
+        A closed SQLAlchemy session would begin anew by itself; tactica's use of it ends
+        when the unit of work (or store) closes it.
+        """
+        if self._closed:
+            raise closed_connection("SQLAlchemy")
+        return self.session
 
     @property
     def dialect(self) -> str:
@@ -97,7 +108,7 @@ class AsyncSQLAlchemyConnection:
         """Run one statement in the session's transaction; return how many rows it changed."""
         statement, bound = _bound(sql, parameters)
         try:
-            result: Any = await self.session.execute(statement, bound)
+            result: Any = await self.live_session().execute(statement, bound)
         except _DRIVER_ERRORS as error:
             raise _failed(error) from error
         changed: int = result.rowcount
@@ -107,7 +118,7 @@ class AsyncSQLAlchemyConnection:
         """Run one query in the session's transaction; return its rows."""
         statement, bound = _bound(sql, parameters)
         try:
-            result = await self.session.execute(statement, bound)
+            result = await self.live_session().execute(statement, bound)
             return [tuple(row) for row in result]
         except _DRIVER_ERRORS as error:
             raise _failed(error) from error
@@ -118,19 +129,24 @@ class AsyncSQLAlchemyConnection:
     async def commit(self) -> None:
         """Commit the session (your ORM changes in it too)."""
         try:
-            await self.session.commit()
+            await self.live_session().commit()
         except _DRIVER_ERRORS as error:
             raise _failed(error, committing=True) from error
 
     async def rollback(self) -> None:
         """Roll the session back."""
+        if self._closed:
+            return
         try:
             await self.session.rollback()
         except _DRIVER_ERRORS as error:
             raise _failed(error) from error
 
     async def close(self) -> None:
-        """Close the session, rolling back whatever it had not committed."""
+        """Close the session, rolling back whatever it had not committed; later use fails."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             await self.session.close()
         except _DRIVER_ERRORS as error:

@@ -24,7 +24,7 @@ from tactica.errors import (
     DatabaseConnectionError,
     TacticaError,
 )
-from tactica.stores._sql._errors import translated
+from tactica.stores._sql._errors import closed_connection, translated
 from tactica.stores._sql._schemas import schema_for
 from tactica.stores.sqlalchemy._compat import Session, plain_session
 
@@ -78,11 +78,22 @@ class SQLAlchemyConnection:
 
     unique_violation: type[BaseException] = ConstraintViolationError
 
-    __slots__ = ("session",)
+    __slots__ = ("_closed", "session")
 
     def __init__(self, session: Session) -> None:
         """Run statements in `session`'s transaction."""
         self.session = session
+        self._closed = False
+
+    def live_session(self) -> Session:
+        """Return the session; raise `DatabaseConnectionError` once this connection is closed.
+
+        A closed SQLAlchemy session would begin anew by itself; tactica's use of it ends
+        when the unit of work (or store) closes it.
+        """
+        if self._closed:
+            raise closed_connection("SQLAlchemy")
+        return self.session
 
     @property
     def dialect(self) -> str:
@@ -98,7 +109,7 @@ class SQLAlchemyConnection:
         """Run one statement in the session's transaction; return how many rows it changed."""
         statement, bound = _bound(sql, parameters)
         try:
-            result: Any = self.session.execute(statement, bound)
+            result: Any = self.live_session().execute(statement, bound)
         except _DRIVER_ERRORS as error:
             raise _failed(error) from error
         changed: int = result.rowcount
@@ -108,7 +119,7 @@ class SQLAlchemyConnection:
         """Run one query in the session's transaction; return its rows."""
         statement, bound = _bound(sql, parameters)
         try:
-            result = self.session.execute(statement, bound)
+            result = self.live_session().execute(statement, bound)
             return [tuple(row) for row in result]
         except _DRIVER_ERRORS as error:
             raise _failed(error) from error
@@ -119,19 +130,24 @@ class SQLAlchemyConnection:
     def commit(self) -> None:
         """Commit the session (your ORM changes in it too)."""
         try:
-            self.session.commit()
+            self.live_session().commit()
         except _DRIVER_ERRORS as error:
             raise _failed(error, committing=True) from error
 
     def rollback(self) -> None:
         """Roll the session back."""
+        if self._closed:
+            return
         try:
             self.session.rollback()
         except _DRIVER_ERRORS as error:
             raise _failed(error) from error
 
     def close(self) -> None:
-        """Close the session, rolling back whatever it had not committed."""
+        """Close the session, rolling back whatever it had not committed; later use fails."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             self.session.close()
         except _DRIVER_ERRORS as error:

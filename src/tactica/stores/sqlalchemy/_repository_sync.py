@@ -48,12 +48,19 @@ class SQLAlchemyRepository(SQLTrackedRepository[TAggregate, TId]):
         session: Session,
         *,
         codec: JsonCodec | None = None,
+        connection: SQLAlchemyConnection | None = None,
     ) -> None:
-        """Store `aggregate_type` (mapped with a version column) through `session`."""
+        """Store `aggregate_type` (mapped with a version column) through `session`.
+
+        A unit of work passes its own `connection` on that session, so that the
+        repository is closed with it.
+        """
         self.aggregate_type = aggregate_type
         self.mapping = mapped_aggregate(aggregate_type)
         self.session = session
-        self.connection = SQLAlchemyConnection(session)
+        self.connection: SQLAlchemyConnection = connection or SQLAlchemyConnection(
+            session
+        )
         settings = plain_session(session)
         settings.autoflush = False
         settings.expire_on_commit = False
@@ -70,21 +77,21 @@ class SQLAlchemyRepository(SQLTrackedRepository[TAggregate, TId]):
             for write in writes:
                 self._stage(write)
             try:
-                self.session.flush()
+                self.connection.live_session().flush()
             except StaleDataError as error:
                 raise self._stale(writes) from error
         return writes
 
     def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
         with translating():
-            aggregate = self.session.get(self.aggregate_type, aggregate_id)
+            aggregate = self.connection.live_session().get(self.aggregate_type, aggregate_id)
         if aggregate is None:
             return None
         version: int = getattr(aggregate, "version")  # noqa: B009 - mapped, not declared
         return aggregate, version
 
     def _refuse_existing(self, aggregate_ids: list[Any]) -> None:
-        found = self.session.execute(
+        found = self.connection.live_session().execute(
             select(self.mapping.id_column).where(self.mapping.id_column.in_(aggregate_ids))
         )
         existing = found.scalars().first()
@@ -110,14 +117,16 @@ class SQLAlchemyRepository(SQLTrackedRepository[TAggregate, TId]):
         name = self.aggregate_type.__qualname__
         target: Any = write.aggregate
         if target not in plain_session(self.session):
-            target = self.session.get(self.aggregate_type, write.aggregate_id)
+            target = self.connection.live_session().get(
+                self.aggregate_type, write.aggregate_id
+            )
             if target is None:
                 if write.expected_version == 0:
                     raise AggregateNotFoundError(name, write.aggregate_id)
                 raise conflict(name, write.aggregate_id, write.expected_version, None)
             if target.version != write.expected_version:
                 raise conflict(name, write.aggregate_id, write.expected_version, target.version)
-        self.session.delete(target)
+        self.connection.live_session().delete(target)
 
     def _stale(self, writes: list[PendingWrite[TAggregate]]) -> ConcurrencyError:
         checked = [write for write in writes if write.kind is not WriteKind.INSERT]

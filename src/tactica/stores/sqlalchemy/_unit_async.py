@@ -39,8 +39,13 @@ class AsyncSQLAlchemyUnitOfWork(AsyncSQLUnitOfWork):
         tactica's tables must exist in that database: `async_create_schema`.
         """
         self.session = session_factory()
-        super().__init__(AsyncSQLAlchemyConnection(self.session), codec=codec, inline=inline)
+        self._session_connection = AsyncSQLAlchemyConnection(self.session)
+        super().__init__(self._session_connection, codec=codec, inline=inline)
 
     def mapped(self, aggregate_type: type[R]) -> AsyncSQLAlchemyRepository[R, Any]:
         """Return a tracked repository of an ORM-mapped `aggregate_type` on this session."""
-        return self.track(AsyncSQLAlchemyRepository(aggregate_type, self.session, codec=self.codec))
+        return self.track(
+            AsyncSQLAlchemyRepository(
+                aggregate_type, self.session, codec=self.codec, connection=self._session_connection
+            )
+        )

@@ -40,8 +40,13 @@ class SQLAlchemyUnitOfWork(SQLUnitOfWork):
         tactica's tables must exist in that database: `create_schema`.
         """
         self.session = session_factory()
-        super().__init__(SQLAlchemyConnection(self.session), codec=codec, inline=inline)
+        self._session_connection = SQLAlchemyConnection(self.session)
+        super().__init__(self._session_connection, codec=codec, inline=inline)
 
     def mapped(self, aggregate_type: type[R]) -> SQLAlchemyRepository[R, Any]:
         """Return a tracked repository of an ORM-mapped `aggregate_type` on this session."""
-        return self.track(SQLAlchemyRepository(aggregate_type, self.session, codec=self.codec))
+        return self.track(
+            SQLAlchemyRepository(
+                aggregate_type, self.session, codec=self.codec, connection=self._session_connection
+            )
+        )

@@ -1,0 +1,321 @@
+"""No driver error reaches a caller (async colour): each becomes a typed tactica error.
+
+Lock timeouts, a missing schema, a unit of work used after its block, rows changed outside
+tactica, a session in another time zone and an exhausted pool, on real SQLite files and
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from psycopg_pool import AsyncConnectionPool
+
+from tactica import uuid7
+from tactica.dataclasses import AggregateRoot
+from tactica.errors import (
+    ConfigurationError,
+    ConstraintViolationError,
+    DatabaseConnectionError,
+    LockTimeoutError,
+    SchemaMissingError,
+    StoredDataError,
+)
+from tactica.stores.postgres import (
+    AsyncPostgresConnection,
+    AsyncPostgresEventStore,
+    AsyncPostgresUnitOfWork,
+    PostgresConnection,
+    async_create_schema,
+)
+from tactica.stores.sqlalchemy import AsyncSQLAlchemyUnitOfWork, async_sqlite_engine
+from tactica.stores.sqlalchemy._compat import async_sessionmaker
+from tactica.stores.sqlite import (
+    AsyncSQLiteConnection,
+    AsyncSQLiteEventStore,
+    SQLiteConnection,
+    create_schema,
+)
+from tactica.testing import new_event, require_service
+from tactica.uow import AsyncSQLiteUnitOfWork
+
+POSTGRES = os.environ.get(
+    "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
+)
+
+
+class Counter(AggregateRoot[str]):
+    value: int = 0
+
+
+def _sqlite_file(tmp_path: Path) -> Path:
+    path = tmp_path / "events.db"
+    connection = SQLiteConnection(path)
+    create_schema(connection)
+    connection.close()
+    return path
+
+
+@pytest_asyncio.fixture
+async def namespace() -> AsyncIterator[str]:
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"errors_{uuid7().hex[-12:]}"
+    connection = AsyncPostgresConnection(POSTGRES, namespace=name)
+    await async_create_schema(connection)
+    await connection.close()
+    yield name
+    admin = PostgresConnection(POSTGRES)
+    admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    admin.close()
+
+
+class SQLiteCounters(AsyncSQLiteUnitOfWork):
+    def __init__(self, path: Path, **options: Any) -> None:
+        super().__init__(path, **options)
+        self.counters = self.repository(Counter)
+
+
+class PostgresCounters(AsyncPostgresUnitOfWork):
+    def __init__(self, source: Any, namespace: str) -> None:
+        super().__init__(source, namespace=namespace)
+        self.counters = self.repository(Counter)
+
+
+@pytest.mark.asyncio
+async def test_a_sqlite_writer_blocked_past_its_busy_timeout_gets_a_lock_timeout(
+    tmp_path: Path,
+) -> None:
+    """Another connection holds the write lock: LockTimeoutError, nothing stored."""
+    path = _sqlite_file(tmp_path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    store = AsyncSQLiteEventStore(path, busy_timeout=0.1)
+    with pytest.raises(LockTimeoutError, match="busy timeout"):
+        await store.append("s", [new_event()])
+    async with SQLiteCounters(path, busy_timeout=0.1) as uow:
+        await uow.counters.add(Counter(id="c"))
+        with pytest.raises(LockTimeoutError, match=r"0\.1 s"):
+            await uow.commit()
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert await store.read("s") == []
+    await store.append("s", [new_event()])
+    await store.close()
+
+
+@pytest.mark.parametrize("timeout", [-1, "1", True, math.inf, math.nan, None])
+def test_a_busy_timeout_that_is_not_a_finite_number_of_seconds_is_refused(
+    tmp_path: Path, timeout: object
+) -> None:
+    """busy_timeout takes seconds >= 0: anything else is a ConfigurationError at once."""
+    with pytest.raises(ConfigurationError, match="busy_timeout"):
+        AsyncSQLiteConnection(tmp_path / "x.db", busy_timeout=timeout)  # type: ignore[arg-type]
+
+
+@pytest.mark.asyncio
+async def test_a_sqlite_database_without_tactica_s_tables_says_which_call_creates_them(
+    tmp_path: Path,
+) -> None:
+    """Forgetting create_schema is a SchemaMissingError naming it, on every kind of use."""
+    store = AsyncSQLiteEventStore(tmp_path / "empty.db")
+    calls = [
+        lambda: store.append("s", [new_event()]),
+        lambda: store.read("s"),
+        store.read_all,
+        lambda: store.checkpoint("c"),
+        lambda: store.load_snapshot("s"),
+    ]
+    for call in calls:
+        with pytest.raises(SchemaMissingError, match=r"tactica\.stores\.sqlite\.create_schema"):
+            await call()
+    await store.close()
+    async with SQLiteCounters(tmp_path / "empty.db") as uow:
+        with pytest.raises(SchemaMissingError, match="create_schema"):
+            await uow.counters.find("c")
+
+
+@pytest.mark.asyncio
+async def test_a_postgres_namespace_without_tactica_s_tables_says_which_call_creates_them() -> None:
+    """A namespace never set up is a SchemaMissingError naming create_schema and namespace."""
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    nowhere = f"missing_{uuid7().hex[-12:]}"
+    store = AsyncPostgresEventStore(POSTGRES, namespace=nowhere)
+    for call in (lambda: store.append("s", [new_event()]), store.read_all):
+        with pytest.raises(SchemaMissingError, match="same namespace"):
+            await call()
+    await store.close()
+    async with PostgresCounters(POSTGRES, nowhere) as uow:
+        with pytest.raises(SchemaMissingError, match=r"tactica\.stores\.postgres"):
+            await uow.counters.find("c")
+
+
+@pytest.mark.asyncio
+async def test_a_sqlite_unit_of_work_used_after_its_block_says_it_was_closed(
+    tmp_path: Path,
+) -> None:
+    """Its repositories raise DatabaseConnectionError, as on PostgreSQL, never sqlite3's."""
+    path = _sqlite_file(tmp_path)
+    async with SQLiteCounters(path) as uow:
+        pass
+    with pytest.raises(DatabaseConnectionError, match="was closed"):
+        await uow.counters.find("c")
+    await uow.counters.add(Counter(id="c"))
+    with pytest.raises(DatabaseConnectionError, match="was closed"):
+        await uow.counters.commit()
+
+
+@pytest.mark.asyncio
+async def test_a_postgres_unit_of_work_used_after_its_block_says_it_was_closed(
+    namespace: str,
+) -> None:
+    """The same error as SQLite's, also on a pooled connection (never reopened by stealth)."""
+    pool = AsyncConnectionPool(POSTGRES, min_size=1, max_size=2, open=False)
+    await pool.open()
+    for source in (POSTGRES, pool):
+        async with PostgresCounters(source, namespace) as uow:
+            pass
+        with pytest.raises(DatabaseConnectionError, match="was closed"):
+            await uow.counters.find("c")
+    await pool.close()
+
+
+@pytest.mark.asyncio
+async def test_a_sqlalchemy_unit_of_work_used_after_its_block_says_it_was_closed(
+    tmp_path: Path,
+) -> None:
+    """The closed session is not begun anew behind the caller's back."""
+    engine = async_sqlite_engine(tmp_path / "alchemy.db")
+    factory = async_sessionmaker(engine)
+
+    class Counters(AsyncSQLAlchemyUnitOfWork):
+        def __init__(self) -> None:
+            super().__init__(factory)
+            self.counters = self.repository(Counter)
+
+    async with factory() as session:
+        from tactica.stores.sqlalchemy import AsyncSQLAlchemyConnection
+
+        await async_create_schema(AsyncSQLAlchemyConnection(session))
+    async with Counters() as uow:
+        pass
+    with pytest.raises(DatabaseConnectionError, match="was closed"):
+        await uow.counters.find("c")
+    await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("event_id", "not-a-uuid"),
+        ("occurred_at", "not a time"),
+        ("occurred_at", "2026-01-01T00:00:00"),
+        ("recorded_at", "yesterday"),
+        ("correlation_id", "zzz"),
+        ("causation_id", "12"),
+        ("payload", "a text, not bytes"),
+        ("metadata", 42),
+        ("stream_version", "one"),
+        ("schema_version", "x"),
+        ("type_name", b"bytes"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_a_row_changed_outside_tactica_is_a_stored_data_error_naming_it(
+    tmp_path: Path, column: str, value: object
+) -> None:
+    """Reads of a tampered row name its position, stream and column; others still read."""
+    path = _sqlite_file(tmp_path)
+    store = AsyncSQLiteEventStore(path)
+    await store.append("other", [new_event()])
+    result = await store.append("victim", [new_event(correlation_id=uuid7())])
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute(
+        f"UPDATE tactica_events SET {column} = ? WHERE stream_id = 'victim'",
+        (value,),
+    )
+    raw.close()
+    for read in (lambda: store.read("victim"), store.read_all):
+        with pytest.raises(StoredDataError, match=column) as raised:
+            await read()
+        assert f"position {result.position}" in str(raised.value)
+        assert "'victim'" in str(raised.value) or column == "stream_version"
+    assert len(await store.read("other")) == 1
+    await store.close()
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/New_York"])
+@pytest.mark.asyncio
+async def test_times_at_the_ends_of_the_range_read_back_in_any_session_time_zone(
+    namespace: str, zone: str
+) -> None:
+    """Years 1 and 9999 in UTC read back although the session's zone would overflow them."""
+    options = f"-c TimeZone={zone}"
+    pool = AsyncConnectionPool(
+        POSTGRES, min_size=1, max_size=1, open=False, kwargs={"options": options}
+    )
+    await pool.open()
+    edges = [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 1, 1, 14, tzinfo=timezone(timedelta(hours=14))),
+    ]
+    own = AsyncPostgresEventStore(f"{POSTGRES} options='{options}'", namespace=namespace)
+    pooled = AsyncPostgresEventStore(pool, namespace=namespace)
+    await own.append("edges", [new_event(occurred_at=when) for when in edges])
+    for store in (own, pooled):
+        assert [e.occurred_at for e in await store.read("edges")] == edges
+        assert [e.occurred_at for e in await store.read_all()] == edges
+    async with pool.connection() as lent:
+        shown = await (await lent.execute("SHOW TimeZone")).fetchone()
+    assert shown is not None
+    assert shown[0] == zone
+    await own.close()
+    await pool.close()
+
+
+@pytest.mark.asyncio
+async def test_an_exhausted_pool_is_a_connection_error_not_the_pool_s_timeout(
+    namespace: str,
+) -> None:
+    """More units of work than connections: the one that waits too long gets a typed error."""
+    pool = AsyncConnectionPool(POSTGRES, min_size=1, max_size=1, timeout=0.2, open=False)
+    await pool.open()
+    async with PostgresCounters(pool, namespace) as holder:
+        await holder.counters.find("c")
+        with pytest.raises(DatabaseConnectionError, match="pool"):
+            async with PostgresCounters(pool, namespace) as waiter:
+                await waiter.counters.find("c")
+    await pool.close()
+
+
+@pytest.mark.asyncio
+async def test_a_duplicate_key_in_your_own_sql_is_a_constraint_violation(
+    tmp_path: Path, namespace: str
+) -> None:
+    """SQL run on tactica's connections breaks a key: ConstraintViolationError on both."""
+    sqlite = AsyncSQLiteConnection(_sqlite_file(tmp_path))
+    postgres = AsyncPostgresConnection(POSTGRES, namespace=namespace)
+    for connection in (sqlite, postgres):
+        insert = "INSERT INTO tactica_checkpoints (name, position) VALUES ('c', 1)"
+        await connection.execute(insert)
+        with pytest.raises(ConstraintViolationError, match="duplicate key"):
+            await connection.execute(insert)
+        await connection.close()
+
+
+@pytest.mark.asyncio
+async def test_a_sqlite_path_that_cannot_be_opened_is_a_connection_error(
+    tmp_path: Path,
+) -> None:
+    """A directory, or a file in a missing directory: DatabaseConnectionError naming it."""
+    for path in (tmp_path, tmp_path / "missing" / "x.db"):
+        with pytest.raises(DatabaseConnectionError, match="cannot open"):
+            AsyncSQLiteEventStore(path)
