@@ -23,6 +23,7 @@ __all__ = [
     "int_problem",
     "json_problem",
     "name_problem",
+    "nested_deeper_than",
     "shown",
     "utc_instant",
     "uuid_problem",
@@ -120,7 +121,8 @@ def utc_instant(value: object) -> datetime | str:
     )
 
 
-def _too_deep(document: bytes, limit: int) -> bool:
+def nested_deeper_than(document: bytes, limit: int) -> bool:
+    """Return whether the JSON text `document` nests arrays and objects over `limit` deep."""
     if document.count(b"[") + document.count(b"{") <= limit:
         return False
     brackets = _JSON_STRING.sub(b"", document).translate(None, _NOT_A_BRACKET)
@@ -144,7 +146,7 @@ def json_problem(document: object, *, max_depth: int = MAX_JSON_DEPTH) -> str | 
     if type(document) is not bytes:
         return f"must be JSON bytes, not {type(document).__name__}"
     too_deep = f"is nested more than {max_depth} levels deep"
-    if _too_deep(document, max_depth):
+    if nested_deeper_than(document, max_depth):
         return too_deep
     problem: str | None
     try:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import msgspec
 
-from tactica.errors import InvalidAppendError, ProjectionError
+from tactica.errors import InvalidAppendError, ProjectionError, StoredDataError
+from tactica.ports._checks import MAX_JSON_DEPTH, name_problem, nested_deeper_than
 from tactica.ports._events import RecordedEvent
 
 __all__ = [
@@ -83,27 +84,51 @@ def checked_document_key(collection: object, key: object) -> tuple[str, str]:
             f"got {collection!r:.120}"
         )
         raise InvalidAppendError(msg)
-    if not isinstance(key, str) or not 0 < len(key) <= _KEY_LENGTH:
-        msg = f"a read-model key must be a str of 1-{_KEY_LENGTH} characters; got {key!r:.120}"
+    problem = name_problem(key, max_length=_KEY_LENGTH)
+    if problem is not None:
+        msg = f"a read-model key {problem}; got {key!r:.120}"
         raise InvalidAppendError(msg)
-    return collection, key
+    return collection, cast("str", key)
 
 
 def encode_document(collection: str, key: str, document: Any) -> bytes:
-    """Return `document` as JSON; raise `InvalidAppendError` naming it if it is not JSON data."""
+    """Return `document` as JSON; raise `InvalidAppendError` unless it reads back equal.
+
+    JSON turns sets and tuples into lists, bytes, dates and UUIDs into text, int keys into
+    str and NaN into null: such a document would read back as something else, so it is
+    refused instead of changed.
+    """
+    where = f"the read-model document {collection}/{key}"
     try:
-        return msgspec.json.encode(document)
-    except (TypeError, msgspec.EncodeError, OverflowError) as error:
+        data = msgspec.json.encode(document)
+    except (TypeError, ValueError, msgspec.EncodeError, OverflowError, RecursionError) as error:
         msg = (
-            f"the read-model document {collection}/{key} is not JSON data ({error}); store "
-            "dicts, lists, str, int, float, bool or None"
+            f"{where} is not JSON data ({error}); store dicts, lists, str, int, float, bool "
+            "or None"
         )
         raise InvalidAppendError(msg) from error
+    if nested_deeper_than(data, MAX_JSON_DEPTH):
+        raise InvalidAppendError(f"{where} is nested more than {MAX_JSON_DEPTH} levels deep")
+    if msgspec.json.decode(data) != document:
+        msg = (
+            f"{where} would not read back as written: JSON keeps no sets, tuples, bytes, "
+            "dates, UUIDs, non-str keys or NaN; store JSON-native values (dicts with str "
+            "keys, lists, str, int, finite float, bool, None)"
+        )
+        raise InvalidAppendError(msg)
+    return data
 
 
 def decode_document(data: bytes) -> Any:
-    """Return the JSON value of a stored document."""
-    return msgspec.json.decode(data)
+    """Return the JSON value of a stored document; `StoredDataError` if it is not JSON."""
+    try:
+        return msgspec.json.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
+        msg = (
+            f"a stored read-model document is not the JSON tactica wrote ({error}); it was "
+            "changed outside tactica: rebuild the projection"
+        )
+        raise StoredDataError(msg) from error
 
 
 def generation_checkpoint(name: str, generation: int) -> str:
