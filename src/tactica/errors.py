@@ -16,6 +16,7 @@ __all__ = [
     "CommitOutcomeUnknownError",
     "ConcurrencyError",
     "ConfigurationError",
+    "ConflictRetriesExhaustedError",
     "ConstraintViolationError",
     "DatabaseConnectionError",
     "DatabaseError",
@@ -125,6 +126,40 @@ class ConcurrencyError(TacticaError):
     Nothing of the failed write was stored. Reload the aggregate and run the command
     again (the bus's retry middleware does this for commands that opt in).
     """
+
+
+class ConflictRetriesExhaustedError(ConcurrencyError):
+    """A command lost the optimistic-concurrency race on every attempt its retries allowed.
+
+    Raised by ``RetryOnConflict`` when the last attempt conflicts too; nothing of any
+    attempt was stored. The last conflict is chained as ``__cause__`` and kept as
+    `last_conflict`. Being a `ConcurrencyError`, it is caught where conflicts already are.
+    If it comes often, the aggregate is hot: allow more attempts or a longer
+    ``max_backoff``, or serialise its commands in-process with ``KeyedLocks``.
+    """
+
+    def __init__(
+        self,
+        message_type: str,
+        attempts: int,
+        elapsed: float,
+        waited: float,
+        last_conflict: ConcurrencyError,
+    ) -> None:
+        """Say how many attempts ran over how long, and quote the last conflict."""
+        tried = "its only attempt" if attempts == 1 else f"all {attempts} attempts"
+        super().__init__(
+            f"{message_type} lost the optimistic-concurrency race on {tried} over "
+            f"{elapsed:.3f} s ({waited:.3f} s of it waiting between attempts): the retries "
+            f"ran out and nothing of it was stored; the last conflict: {last_conflict}. "
+            "Allow more attempts or a longer max_backoff, or serialise the commands of a "
+            "hot aggregate with KeyedLocks"
+        )
+        self.message_type = message_type
+        self.attempts = attempts
+        self.elapsed = elapsed
+        self.waited = waited
+        self.last_conflict = last_conflict
 
 
 class LockTimeoutError(ConcurrencyError):

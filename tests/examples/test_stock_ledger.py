@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -12,8 +13,9 @@ from typing import Any
 import pytest
 
 from tactica import uuid7
-from tactica.errors import WrongExpectedVersionError
+from tactica.errors import ConflictRetriesExhaustedError, WrongExpectedVersionError
 from tactica.eventsourcing import EventSourcedRepository
+from tactica.messaging import RetryOnConflict
 from tactica.outbox import OutboxMessage
 from tactica.ports import ANY, AppendResult, NewEvent, StreamAppend
 from tactica.stores.memory import InMemoryEventStore
@@ -103,7 +105,7 @@ class Interloper(SQLiteEventStore):
 
 
 def test_a_command_that_loses_a_race_is_run_again_by_the_bus(
-    ledger: ModuleType, tmp_path: Path
+    ledger: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """RetryOnConflict reruns the handler on a fresh load; the rival's event is kept."""
     path = tmp_path / "ledger.db"
@@ -117,8 +119,13 @@ def test_a_command_that_loses_a_race_is_run_again_by_the_bus(
     assert store.commits == 4, "one receive, then three attempts of the reservation"
     orders = [json.loads(e.payload).get("order_id") for e in store.read("StockLedger-LAMP")]
     assert orders == [None, "rival", "rival", "order-a"]
+    # Three attempts without waits, so that three rivals exhaust them quickly.
+    impatient = functools.partial(RetryOnConflict, attempts=3, random=lambda: 0.0)
+    monkeypatch.setattr(ledger, "RetryOnConflict", impatient)
+    bus = ledger.bootstrap_ledger(store)
     store.times = 3
-    with pytest.raises(WrongExpectedVersionError, match="'StockLedger-LAMP'"):
+    with pytest.raises(ConflictRetriesExhaustedError, match="'StockLedger-LAMP'") as raised:
         bus.dispatch(ledger.ReserveStock(order_id="order-b", sku="LAMP", qty=1))
+    assert isinstance(raised.value.__cause__, WrongExpectedVersionError)
     assert store.stream_version("StockLedger-LAMP") == 7, "three rivals, no order-b"
     store.close()

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tactica import AsyncMessageBus, ConcurrencyError, Handlers, InvalidMessageError
+from tactica import (
+    AsyncMessageBus,
+    ConcurrencyError,
+    ConfigurationError,
+    Handlers,
+    InvalidMessageError,
+)
 from tactica.dataclasses import Command, DomainEvent
+from tactica.errors import ConflictRetriesExhaustedError
 from tactica.messaging import (
     AsyncIdempotent,
     AsyncKeyedLocks,
@@ -16,6 +28,7 @@ from tactica.messaging import (
     AsyncRetryOnConflict,
     AsyncValidate,
 )
+from tactica.messaging._retry import full_jitter
 from tactica.testing._concurrency import AsyncBarrier, async_run_all
 
 
@@ -38,7 +51,7 @@ def _bus(flaky: Flaky, *middleware: Any) -> AsyncMessageBus:
         await _yield()  # lets concurrent duplicates interleave, as real I/O would
         flaky.calls += 1
         if flaky.calls <= flaky.failures:
-            raise ConcurrencyError("lost the race")
+            raise ConcurrencyError(f"lost race {flaky.calls}")
         return flaky.calls
 
     return AsyncMessageBus(handlers, dependencies={"flaky": flaky}, middleware=middleware)
@@ -76,6 +89,161 @@ async def test_a_conflict_is_retried_only_for_the_listed_types_and_only_so_often
     with pytest.raises(ConcurrencyError):
         await _bus(unlisted, AsyncRetryOnConflict([], attempts=3)).dispatch(Charge(card="c"))
     assert unlisted.calls == 1
+
+
+class Waits:
+    """Records the waits a retry asks for, instead of waiting."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+
+
+def _draws(values: list[float]) -> Any:
+    """A random source that returns `values` in turn."""
+    remaining = iter(values)
+    return lambda: next(remaining)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    attempts=st.integers(min_value=1, max_value=40),
+    backoff=st.floats(min_value=0, max_value=10, allow_nan=False),
+    max_backoff=st.floats(min_value=0, max_value=100, allow_nan=False),
+    fractions=st.lists(st.floats(min_value=0, max_value=1), min_size=39, max_size=39),
+)
+def test_each_wait_is_drawn_between_zero_and_its_capped_exponential_ceiling(
+    attempts: int, backoff: float, max_backoff: float, fractions: list[float]
+) -> None:
+    """Before retry n the wait is the drawn fraction of min(max_backoff, backoff * 2**(n-1))."""
+    waits = Waits()
+    retry = AsyncRetryOnConflict(
+        [Charge],
+        attempts=attempts,
+        backoff=backoff,
+        max_backoff=max_backoff,
+        random=_draws(fractions),
+        sleep=waits,
+    )
+    stubborn = Flaky(failures=attempts)
+    with pytest.raises(ConflictRetriesExhaustedError) as raised:
+        asyncio.run(_bus(stubborn, retry).dispatch(Charge(card="c")))
+    assert stubborn.calls == attempts
+    assert len(waits.seconds) == attempts - 1
+    ceilings = [min(max_backoff, backoff * 2**n) for n in range(attempts - 1)]
+    for wait, ceiling, fraction in zip(waits.seconds, ceilings, fractions, strict=False):
+        assert 0 <= wait <= ceiling
+        assert wait == pytest.approx(fraction * ceiling)
+    assert ceilings == sorted(ceilings), "the ceiling never shrinks"
+    assert raised.value.waited == pytest.approx(sum(waits.seconds))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    retry=st.integers(min_value=1, max_value=10**6),
+    base=st.floats(min_value=0, max_value=1e300, allow_nan=False),
+    cap=st.floats(min_value=0, max_value=1e6, allow_nan=False),
+    fraction=st.floats(allow_nan=True, allow_infinity=True),
+)
+def test_a_wait_stays_within_bounds_for_any_retry_number_and_any_random_value(
+    retry: int, base: float, cap: float, fraction: float
+) -> None:
+    """Huge retry numbers do not overflow; a random value outside [0, 1] or NaN is clamped."""
+    wait = full_jitter(retry, base=base, cap=cap, random=lambda: fraction)
+    assert math.isfinite(wait)
+    assert 0 <= wait <= min(cap, base * 2.0 ** min(retry - 1, 1000))
+
+
+@pytest.mark.asyncio
+async def test_running_out_of_retries_says_how_many_over_how_long_and_chains_the_last() -> None:
+    """The final error counts the attempts and the time, quotes and chains the last conflict."""
+    stubborn = Flaky(failures=5)
+    retry = AsyncRetryOnConflict([Charge], attempts=3, backoff=0.01, random=lambda: 1.0)
+    with pytest.raises(ConflictRetriesExhaustedError) as raised:
+        await _bus(stubborn, retry).dispatch(Charge(card="c"))
+    error = raised.value
+    assert isinstance(error, ConcurrencyError), "callers catching conflicts still catch it"
+    assert isinstance(error.__cause__, ConcurrencyError)
+    assert str(error.__cause__) == "lost race 3", "the last conflict, not the first"
+    assert error.last_conflict is error.__cause__
+    assert (error.message_type, error.attempts) == ("Charge", 3)
+    assert error.waited == pytest.approx(0.03)
+    assert error.elapsed >= 0.03
+    text = str(error)
+    assert re.match(
+        r"Charge lost the optimistic-concurrency race on all 3 attempts over \d+\.\d{3} s "
+        r"\(0\.030 s of it waiting between attempts\): the retries ran out",
+        text,
+    ), text
+    assert "the last conflict: lost race 3" in text
+    assert "KeyedLocks" in text
+    assert stubborn.calls == 3
+
+
+@pytest.mark.asyncio
+async def test_a_single_attempt_that_conflicts_says_it_was_the_only_one() -> None:
+    """With attempts=1 nothing is retried and the error says so."""
+    waits = Waits()
+    retry = AsyncRetryOnConflict([Charge], attempts=1, sleep=waits)
+    with pytest.raises(ConflictRetriesExhaustedError, match="on its only attempt over"):
+        await _bus(Flaky(failures=1), retry).dispatch(Charge(card="c"))
+    assert waits.seconds == []
+
+
+@pytest.mark.asyncio
+async def test_errors_other_than_conflicts_are_not_retried_nor_wrapped() -> None:
+    """Only a ConcurrencyError is retried; anything else reaches the caller unchanged."""
+    handlers = Handlers()
+    calls: list[int] = []
+
+    @handlers.command(message_type=Charge)
+    def charge(command: Charge) -> int:
+        calls.append(1)
+        raise RuntimeError("declined")
+
+    bus = AsyncMessageBus(handlers, middleware=[AsyncRetryOnConflict([Charge])])
+    with pytest.raises(RuntimeError, match="declined"):
+        await bus.dispatch(Charge(card="c"))
+    assert calls == [1]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        ({"attempts": 0}, "attempts"),
+        ({"attempts": -3}, "attempts"),
+        ({"attempts": True}, "attempts"),
+        ({"attempts": 2.5}, "attempts"),
+        ({"attempts": "3"}, "attempts"),
+        ({"backoff": -0.1}, "backoff"),
+        ({"backoff": math.nan}, "backoff"),
+        ({"backoff": math.inf}, "backoff"),
+        ({"backoff": "0.1"}, "backoff"),
+        ({"max_backoff": -1}, "max_backoff"),
+        ({"max_backoff": math.inf}, "max_backoff"),
+        ({"max_backoff": None}, "max_backoff"),
+    ],
+)
+def test_a_schedule_that_cannot_work_is_refused_naming_the_argument(
+    arguments: dict[str, Any], named: str
+) -> None:
+    """Bad attempts or waits are a ConfigurationError at construction, naming the argument."""
+    with pytest.raises(ConfigurationError, match=f"RetryOnConflict {named} must be"):
+        AsyncRetryOnConflict([Charge], **arguments)
+
+
+@pytest.mark.asyncio
+async def test_the_default_schedule_draws_different_waits() -> None:
+    """By default each wait is drawn afresh, so two commands that collide wait differently."""
+    waits = Waits()
+    retry = AsyncRetryOnConflict([Charge], attempts=9, backoff=1.0, sleep=waits)
+    assert (retry.attempts, retry.backoff, retry.max_backoff) == (9, 1.0, 0.5)
+    with pytest.raises(ConflictRetriesExhaustedError):
+        await _bus(Flaky(failures=9), retry).dispatch(Charge(card="c"))
+    assert len(set(waits.seconds)) == 8
+    assert all(0 <= wait <= 0.5 for wait in waits.seconds)
 
 
 @pytest.mark.asyncio

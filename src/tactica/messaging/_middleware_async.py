@@ -7,14 +7,22 @@ listed runs outermost. They never log or keep payload values, only types and ids
 from __future__ import annotations
 
 import logging
+import random as _random
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
 from tactica._acompat import AsyncLock, async_sleep
-from tactica.errors import ConcurrencyError, InvalidMessageError
+from tactica.errors import ConcurrencyError, ConflictRetriesExhaustedError, InvalidMessageError
 from tactica.messaging._bus_async import AsyncNext
+from tactica.messaging._retry import (
+    DEFAULT_ATTEMPTS,
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_BACKOFF,
+    check_schedule,
+    full_jitter,
+)
 
 __all__ = [
     "AsyncIdempotent",
@@ -23,6 +31,10 @@ __all__ = [
     "AsyncRetryOnConflict",
     "AsyncValidate",
 ]
+
+
+# A parameter of RetryOnConflict is called `sleep`: its default needs another name.
+_default_sleep = async_sleep
 
 
 def _ids(message: object) -> dict[str, object]:
@@ -110,33 +122,61 @@ class AsyncRetryOnConflict:
     """Run a command again when it loses an optimistic-concurrency race.
 
     Only message types listed in `types` are retried (a retry repeats the whole handler
-    with a fresh unit of work, so the handler must be safe to run again). Waits grow
-    exponentially from `backoff` seconds; after `attempts` tries the `ConcurrencyError`
-    reaches the caller.
+    with a fresh unit of work, so the handler must be safe to run again). Before retry n
+    it waits a time drawn uniformly from zero to ``min(max_backoff, backoff * 2 ** (n - 1))``
+    seconds ("full jitter"): commands that collided wait different times, so they do not
+    collide again in step. After `attempts` tries in all, `ConflictRetriesExhaustedError`
+    (a `ConcurrencyError`) says how many ran over how long, with the last conflict chained.
+
+    `random` (a float in [0, 1) per call) and `sleep` are the random source and the wait,
+    for tests that want a fixed schedule. Retries cure occasional collisions; a hot
+    aggregate, changed by many commands at once, is better served by `AsyncKeyedLocks` listed
+    after this middleware: it runs the commands of one key one at a time in this process,
+    which leaves conflicts only with other processes, for this middleware to retry.
     """
 
-    __slots__ = ("attempts", "backoff", "types")
+    __slots__ = ("attempts", "backoff", "max_backoff", "random", "sleep", "types")
 
-    def __init__(self, types: Iterable[type], *, attempts: int = 3, backoff: float = 0.005) -> None:
-        """Retry messages of `types` up to `attempts` times in all."""
-        if attempts < 1:
-            msg = f"attempts must be at least 1, not {attempts}"
-            raise ValueError(msg)
+    def __init__(
+        self,
+        types: Iterable[type],
+        *,
+        attempts: int = DEFAULT_ATTEMPTS,
+        backoff: float = DEFAULT_BACKOFF,
+        max_backoff: float = DEFAULT_MAX_BACKOFF,
+        random: Callable[[], float] = _random.random,
+        sleep: Callable[[float], Awaitable[object]] = _default_sleep,
+    ) -> None:
+        """Retry messages of `types` up to `attempts` times in all, waiting as described."""
+        check_schedule(attempts, backoff, max_backoff)
         self.types = tuple(types)
         self.attempts = attempts
         self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.random = random
+        self.sleep = sleep
 
     async def __call__(self, message: object, call_next: AsyncNext) -> object:
         """Call inwards, again after each conflict, while attempts remain."""
         if not isinstance(message, self.types):
             return await call_next(message)
+        started = time.monotonic()
+        waited = 0.0
         for attempt in range(1, self.attempts + 1):
             try:
                 return await call_next(message)
-            except ConcurrencyError:
+            except ConcurrencyError as conflict:
                 if attempt == self.attempts:
-                    raise
-                await async_sleep(self.backoff * 2 ** (attempt - 1))
+                    elapsed = time.monotonic() - started
+                    name = type(message).__qualname__
+                    raise ConflictRetriesExhaustedError(
+                        name, attempt, elapsed, waited, conflict
+                    ) from conflict
+                delay = full_jitter(
+                    attempt, base=self.backoff, cap=self.max_backoff, random=self.random
+                )
+                waited += delay
+                await self.sleep(delay)
         raise AssertionError  # pragma: no cover - the loop returns or raises
 
 
@@ -182,6 +222,13 @@ class AsyncKeyedLocks:
     released, whatever the handler does. Keys the current call chain already holds are
     not taken again, so the events a command publishes after its commit, and the commands
     its handler dispatches, go through even when they map to the same keys.
+
+    For a hot aggregate, one that many concurrent commands change, key its commands by the
+    aggregate's id: they then run one at a time in this process, so none of them conflicts
+    with another and none is retried. The locks are this process's; list
+    `AsyncRetryOnConflict` before this middleware for conflicts with other processes.
+    `keys` sees every message, queries and events included: return no keys for those it
+    does not lock.
     """
 
     __slots__ = ("_held", "_locks", "keys")
