@@ -14,7 +14,7 @@ from uuid import UUID
 
 import msgspec
 
-from tactica.errors import InvalidAppendError, ProjectionError
+from tactica.errors import CheckpointConflictError, InvalidAppendError, ProjectionError
 from tactica.ports._events import RecordedEvent
 
 __all__ = [
@@ -26,6 +26,8 @@ __all__ = [
     "decode_document",
     "encode_document",
     "generation_checkpoint",
+    "rebuild_behind",
+    "stale_generation",
 ]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}")
@@ -109,6 +111,39 @@ def decode_document(data: bytes) -> Any:
 def generation_checkpoint(name: str, generation: int) -> str:
     """Return the checkpoint name a rebuild into `generation` of projection `name` keeps."""
     return f"{name}@{generation}"
+
+
+def stale_generation(projection: str, after: int, written: int, current: int) -> Exception:
+    """Return the conflict of a live batch for `written` when readers see `current` now.
+
+    A rebuild swapped a new generation in since the batch's runner read it: the batch
+    would land in read models nobody reads any more.
+    """
+    return CheckpointConflictError(
+        projection,
+        after,
+        reason=(
+            f"projection {projection!r} now shows generation {current} of its read models, "
+            f"not {written}: a rebuild was swapped in, so this batch was rolled back; read "
+            "the generation and the checkpoint again"
+        ),
+    )
+
+
+def rebuild_behind(projection: str, rebuilt: int, live: int) -> Exception:
+    """Return the conflict of a swap whose rebuild has not applied what the live runner has.
+
+    Swapping then would show readers older documents, and apply those events again.
+    """
+    return CheckpointConflictError(
+        projection,
+        rebuilt,
+        reason=(
+            f"projection {projection!r} was not swapped: its live checkpoint ({live}) has "
+            f"applied events after the rebuilt one ({rebuilt}); catch the rebuild up, then "
+            "swap again"
+        ),
+    )
 
 
 class TransactionBookkeeping:

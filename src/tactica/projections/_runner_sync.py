@@ -173,15 +173,36 @@ class ProjectionRunner:
                 msg = f"projection {self.name!r} is being rebuilt by another runner already"
                 raise ProjectionError(msg)
             generation = self.store.start_rebuild(self.name)
-            cursor = _Cursor(
-                generation_checkpoint(self.name, generation), generation, from_position
-            )
+            cursor = _Cursor(generation_checkpoint(self.name, generation), generation, 0)
             cursor.replaying = True
+            if from_position > 0:
+                # Stored, so that the swap hands the live runner this position even when
+                # no event follows it.
+                with self.store.projecting(
+                    self.name,
+                    generation=generation,
+                    checkpoint=cursor.checkpoint,
+                    after=0,
+                    to=from_position,
+                    replaying=True,
+                ):
+                    pass
+                cursor.position = from_position
             head = (self.store.status(self.name)).head
-            read = self._until_caught_up(
-                cursor, None if progress is None else (progress, head)
-            )
-            self.store.swap(self.name, generation)
+            report = None if progress is None else (progress, head)
+            read = self._until_caught_up(cursor, report)
+            while True:
+                try:
+                    self.store.swap(self.name, generation)
+                    break
+                except CheckpointConflictError as conflict:
+                    # A live runner applied events after the rebuild's last read: replay
+                    # those too, so that readers never see the documents go back.
+                    caught_up = self._until_caught_up(cursor, report)
+                    if caught_up == 0:
+                        msg = f"projection {self.name!r} cannot be swapped: {conflict}"
+                        raise ProjectionError(msg) from conflict
+                    read += caught_up
         finally:
             lease.release()
         self._live.position = None
@@ -203,7 +224,10 @@ class ProjectionRunner:
 
     def _step(self, cursor: _Cursor) -> int:
         if cursor.position is None:
-            cursor.generation = self.store.generation(self.name)
+            if not cursor.replaying:
+                # A rebuild may have swapped a new generation in: batches for the old one
+                # conflict (the live checkpoint moves only with the generation readers see).
+                cursor.generation = self.store.generation(self.name)
             cursor.position = self.store.checkpoint(cursor.checkpoint)
         batch = self.store.read_all(after=cursor.position, limit=self._batch_size)
         if batch:
@@ -261,6 +285,7 @@ class ProjectionRunner:
         self.store.park(
             self.name,
             record,
+            generation=cursor.generation,
             checkpoint=cursor.checkpoint,
             after=cursor.position,
             attempts=attempts,

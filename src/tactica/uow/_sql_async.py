@@ -15,7 +15,7 @@ from tactica.outbox import OutboxMessage
 from tactica.ports._events import AppendResult
 from tactica.projections._projection import ProjectionLike, coroutine_handler_refused
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
-from tactica.stores._sql._projection_rows import GENERATION
+from tactica.stores._sql._projection_rows import GENERATION, INLINE_TURN, inline_turn_key
 from tactica.stores._sql._projections_async import AsyncSQLProjectionTransaction
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
 from tactica.stores._sql._repository_async import AsyncSQLRepository
@@ -136,10 +136,9 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
             if self.connection.dialect == "postgresql":
                 # Read, change, write of shared documents by concurrent commits: without
                 # taking turns per projection, READ COMMITTED would lose updates.
-                await self.connection.fetch(
-                    "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
-                    (f"tactica.inline:{name}",),
-                )
+                # A swap of a rebuilt generation takes the same turn, so the generation
+                # read below is the one readers see until this commit ends.
+                await self.connection.fetch(INLINE_TURN, (inline_turn_key(name),))
             rows = await self.connection.fetch(GENERATION, (name,))
             tx = AsyncSQLProjectionTransaction(
                 self.connection, name, int(rows[0][0]) if rows else 1, replaying=False

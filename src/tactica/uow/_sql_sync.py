@@ -16,7 +16,7 @@ from tactica.outbox import OutboxMessage
 from tactica.ports._events import AppendResult
 from tactica.projections._projection import ProjectionLike, coroutine_handler_refused
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
-from tactica.stores._sql._projection_rows import GENERATION
+from tactica.stores._sql._projection_rows import GENERATION, INLINE_TURN, inline_turn_key
 from tactica.stores._sql._projections_sync import SQLProjectionTransaction
 from tactica.stores._sql._protocol_sync import SQLConnection
 from tactica.stores._sql._repository_sync import SQLRepository
@@ -137,10 +137,9 @@ class SQLUnitOfWork(UnitOfWork):
             if self.connection.dialect == "postgresql":
                 # Read, change, write of shared documents by concurrent commits: without
                 # taking turns per projection, READ COMMITTED would lose updates.
-                self.connection.fetch(
-                    "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
-                    (f"tactica.inline:{name}",),
-                )
+                # A swap of a rebuilt generation takes the same turn, so the generation
+                # read below is the one readers see until this commit ends.
+                self.connection.fetch(INLINE_TURN, (inline_turn_key(name),))
             rows = self.connection.fetch(GENERATION, (name,))
             tx = SQLProjectionTransaction(
                 self.connection, name, int(rows[0][0]) if rows else 1, replaying=False

@@ -15,13 +15,17 @@ __all__ = [
     "DOCUMENTS",
     "DROP_LEASE",
     "GENERATION",
+    "INLINE_TURN",
     "INSERT_CHECKPOINT",
+    "LOCK_CHECKPOINT",
     "MOVE_CHECKPOINT",
     "NEXT_GENERATION",
     "PARK",
     "PUT_DOCUMENT",
+    "applied_between_query",
     "as_time",
     "head_query",
+    "inline_turn_key",
     "pending_query",
     "reached_query",
 ]
@@ -30,6 +34,11 @@ MOVE_CHECKPOINT = "UPDATE tactica_checkpoints SET position = ? WHERE name = ? AN
 INSERT_CHECKPOINT = (
     "INSERT INTO tactica_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"
 )
+# A write that changes nothing, for its row lock: batches moving the checkpoint wait for it.
+LOCK_CHECKPOINT = "UPDATE tactica_checkpoints SET position = position WHERE name = ?"
+# PostgreSQL: commits feeding one inline projection, and its swaps, take turns (a lock
+# held until the transaction ends, keyed by `inline_turn_key`).
+INLINE_TURN = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))"
 DOCUMENT = (
     "SELECT document FROM tactica_documents"
     " WHERE projection = ? AND generation = ? AND collection = ? AND key = ?"
@@ -71,6 +80,27 @@ _AFTER_HORIZON = (
     " WHERE position = ?), CAST('0' AS xid8)), ?)"
     " AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
 )
+
+
+def inline_turn_key(projection: str) -> str:
+    """Return the key of the turns taken by the commits and swaps of an inline projection."""
+    return f"tactica.inline:{projection}"
+
+
+def applied_between_query(*, horizon: bool) -> str:
+    """Return a row when an event lies after one checkpoint and at or before another.
+
+    Parameters: the earlier checkpoint, then the later one (twice each on the horizon,
+    where a later checkpoint that is no stored event's position has nothing before it).
+    """
+    if not horizon:
+        return "SELECT 1 FROM tactica_events WHERE position > ? AND position <= ? LIMIT 1"
+    return (
+        "SELECT 1 FROM tactica_events WHERE (transaction_id, position) > (COALESCE("
+        "(SELECT transaction_id FROM tactica_events WHERE position = ?), CAST('0' AS xid8)), ?)"
+        " AND (transaction_id, position) <= ("
+        "(SELECT transaction_id FROM tactica_events WHERE position = ?), ?) LIMIT 1"
+    )
 
 
 def pending_query(*, horizon: bool) -> str:
