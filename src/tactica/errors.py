@@ -23,6 +23,7 @@ __all__ = [
     "DuplicateUpcasterError",
     "EventHandlerError",
     "FutureSchemaVersionError",
+    "HandlerColourError",
     "HandlerNotFoundError",
     "ImmutableObjectError",
     "InvalidAppendError",
@@ -267,6 +268,15 @@ class MessageEncodeError(SerializationError, ValueError):
 
 class DuplicateHandlerError(ConfigurationError):
     """A second handler was registered for a command or query type, which takes exactly one."""
+
+
+class HandlerColourError(ConfigurationError, TypeError):
+    """A handler of the wrong colour for what runs it, refused when that is built.
+
+    A sync runner or unit of work cannot await an ``async def`` handler; an async one
+    hands its handlers a transaction whose methods are coroutines, which a plain function
+    would never await, losing its writes. The message names the handler and the fix.
+    """
 
 
 class HandlerNotFoundError(TacticaError, LookupError):

@@ -30,7 +30,7 @@ from tactica.eventsourcing._streams import decode_events
 from tactica.ports._events import RecordedEvent
 from tactica.ports._projection_records import ProjectionStatus, generation_checkpoint
 from tactica.ports._projections_async import AsyncProjectionStore
-from tactica.projections._projection import ProjectionLike, coroutine_handler_refused
+from tactica.projections._projection import ProjectionLike, checked_handlers
 
 __all__ = ["AsyncProjectionRunner", "PoisonPolicy", "async_wait_for"]
 
@@ -324,12 +324,8 @@ class AsyncProjectionRunner:
 
 
 def _handlers_by_name(projection: ProjectionLike, codec: JsonCodec) -> dict[str, Any]:
-    handlers: dict[str, Any] = {}
-    for event_type, handler in projection.handlers().items():
-        if not async_accepts_coroutines and inspect.iscoroutinefunction(handler):
-            raise coroutine_handler_refused(projection.name, handler)
-        handlers[codec.registry.name_of(event_type)] = handler
-    return handlers
+    handlers = checked_handlers(projection, awaits=async_accepts_coroutines, host="runner")
+    return {codec.registry.name_of(event_type): handler for event_type, handler in handlers.items()}
 
 
 async def async_wait_for(

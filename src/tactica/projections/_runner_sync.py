@@ -31,7 +31,7 @@ from tactica.eventsourcing._streams import decode_events
 from tactica.ports._events import RecordedEvent
 from tactica.ports._projection_records import ProjectionStatus, generation_checkpoint
 from tactica.ports._projections_sync import ProjectionStore
-from tactica.projections._projection import ProjectionLike, coroutine_handler_refused
+from tactica.projections._projection import ProjectionLike, checked_handlers
 
 __all__ = ["ProjectionRunner", "PoisonPolicy", "wait_for"]
 
@@ -325,12 +325,8 @@ class ProjectionRunner:
 
 
 def _handlers_by_name(projection: ProjectionLike, codec: JsonCodec) -> dict[str, Any]:
-    handlers: dict[str, Any] = {}
-    for event_type, handler in projection.handlers().items():
-        if not accepts_coroutines and inspect.iscoroutinefunction(handler):
-            raise coroutine_handler_refused(projection.name, handler)
-        handlers[codec.registry.name_of(event_type)] = handler
-    return handlers
+    handlers = checked_handlers(projection, awaits=accepts_coroutines, host="runner")
+    return {codec.registry.name_of(event_type): handler for event_type, handler in handlers.items()}
 
 
 def wait_for(

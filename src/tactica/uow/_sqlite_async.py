@@ -8,7 +8,7 @@ from pathlib import Path
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
 from tactica.stores.sqlite._connection import AsyncSQLiteConnection
-from tactica.uow._sql_async import AsyncSQLUnitOfWork
+from tactica.uow._sql_async import AsyncSQLUnitOfWork, async_checked_inline
 
 __all__ = ["AsyncSQLiteUnitOfWork"]
 
@@ -28,4 +28,5 @@ class AsyncSQLiteUnitOfWork(AsyncSQLUnitOfWork):
         inline: Sequence[ProjectionLike] = (),
     ) -> None:
         """Work on the database file at `path` (its schema must exist: `async_create_schema`)."""
+        async_checked_inline(inline)  # before the connection opens: a refusal leaks nothing
         super().__init__(AsyncSQLiteConnection(path), codec=codec, inline=inline)

@@ -9,7 +9,7 @@ from pathlib import Path
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
 from tactica.stores.sqlite._connection import SQLiteConnection
-from tactica.uow._sql_sync import SQLUnitOfWork
+from tactica.uow._sql_sync import SQLUnitOfWork, checked_inline
 
 __all__ = ["SQLiteUnitOfWork"]
 
@@ -29,4 +29,5 @@ class SQLiteUnitOfWork(SQLUnitOfWork):
         inline: Sequence[ProjectionLike] = (),
     ) -> None:
         """Work on the database file at `path` (its schema must exist: `create_schema`)."""
+        checked_inline(inline)  # before the connection opens: a refusal leaks nothing
         super().__init__(SQLiteConnection(path), codec=codec, inline=inline)
