@@ -44,13 +44,19 @@ class ProjectionStatus(msgspec.Struct, frozen=True, kw_only=True):
     head: int
     """The position of the last event readers may see now."""
     pending: int
-    """How many visible events it has not applied yet."""
+    """How many committed events it has not applied yet, those held back from readers too."""
     seconds_behind: float
     """How long ago the oldest of those events was recorded (0.0 when there is none)."""
     stalled: bool
     """Whether committed events are held back from every reader, so it cannot catch up yet."""
     stall_reason: str | None = None
-    """What holds them back: a long transaction (xid8 horizon) or the events-table lock."""
+    """What holds them back, naming the holder where the database shows it.
+
+    On PostgreSQL: the oldest open transaction of the whole cluster (any database), by
+    backend pid, database, application, state and age, for the xid8 horizon; the holder
+    of the events-table lock for the table-lock design. The guard against a forgotten
+    transaction is the server setting ``idle_in_transaction_session_timeout``.
+    """
 
 
 class DeadLetter(msgspec.Struct, frozen=True, kw_only=True):

@@ -37,17 +37,22 @@ from tactica.stores._sql._projection_rows import (
     DOCUMENTS,
     DROP_LEASE,
     GENERATION,
+    HELD_BACK,
     INLINE_TURN,
     INSERT_CHECKPOINT,
     LOCK_CHECKPOINT,
+    LOCK_HOLDER,
     MOVE_CHECKPOINT,
     NEXT_GENERATION,
+    OLDEST_TRANSACTION,
     PARK,
     PUT_DOCUMENT,
     applied_between_query,
     as_time,
     head_query,
+    horizon_stall,
     inline_turn_key,
+    lock_stall,
     pending_query,
     reached_query,
 )
@@ -368,7 +373,17 @@ class AsyncSQLProjections:
         return int(rows[0][0]) > 0
 
     async def status(self, projection: str, *, stalled_after: float = 0.2) -> ProjectionStatus:
-        """Return `projection`'s lag, and whether events are held back longer than that."""
+        """Return `projection`'s lag, and whether events are held back longer than that.
+
+        On PostgreSQL, ``pending`` and ``seconds_behind`` count the committed events that
+        an open transaction still holds back from readers. With the xid8 horizon (the
+        default), any transaction that has written anything, in any database of the
+        cluster, holds every reader back while it is open; ``stall_reason`` names the
+        oldest (backend pid, database, application, state, age), or, with the table
+        lock, the lock's holder. Set ``idle_in_transaction_session_timeout`` on the server
+        (or per role) to end transactions forgotten open: it bounds such stalls. Naming
+        another role's backend needs the ``pg_read_all_stats`` role.
+        """
         async with self._connections() as connection:
             horizon = self._horizon(connection)
             rows = await connection.fetch(
@@ -394,8 +409,15 @@ class AsyncSQLProjections:
     async def _stall_reason(
         self, connection: AsyncSQLConnection, stalled_after: float
     ) -> str | None:
-        del connection, stalled_after
-        return None
+        if connection.dialect != "postgresql":
+            return None  # SQLite: one writer at a time, and readers see every commit
+        if self._horizon(connection):
+            rows = await connection.fetch(HELD_BACK, (stalled_after,))
+            if int(rows[0][0]) > 0:
+                holder = await connection.fetch(OLDEST_TRANSACTION)
+                return horizon_stall(holder[0] if holder else None)
+        rows = await connection.fetch(LOCK_HOLDER, (stalled_after,))
+        return lock_stall(rows[0]) if rows else None
 
     def lease(self, projection: str, *, ttl: float) -> AsyncLease:
         """Return the lease of `projection`: a lease row; a dead holder loses it after `ttl` s."""
