@@ -105,30 +105,30 @@ ASYNC_ADVICE = (
 # Each factory builds a unit of work of one backend and colour with `inline`, from a
 # directory that holds nothing: a unit that opened its connection first would fail there
 # with a driver error instead of the colour refusal.
-UnitFactory = Callable[[Path, list[Any]], object]
+UnitFactory = Callable[[Path, list[Any]], Any]
 
 
-def _sqlite(path: Path, inline: list[Any]) -> object:
+def _sqlite(path: Path, inline: list[Any]) -> Any:
     return SQLiteUnitOfWork(path / "missing" / "bank.db", inline=inline)
 
 
-def _async_sqlite(path: Path, inline: list[Any]) -> object:
+def _async_sqlite(path: Path, inline: list[Any]) -> Any:
     return AsyncSQLiteUnitOfWork(path / "missing" / "bank.db", inline=inline)
 
 
-def _postgres(path: Path, inline: list[Any]) -> object:
+def _postgres(path: Path, inline: list[Any]) -> Any:
     return PostgresUnitOfWork(POSTGRES, inline=inline)
 
 
-def _async_postgres(path: Path, inline: list[Any]) -> object:
+def _async_postgres(path: Path, inline: list[Any]) -> Any:
     return AsyncPostgresUnitOfWork(POSTGRES, inline=inline)
 
 
-def _sqlalchemy(path: Path, inline: list[Any]) -> object:
+def _sqlalchemy(path: Path, inline: list[Any]) -> Any:
     return SQLAlchemyUnitOfWork(sessionmaker(sqlite_engine(path / "bank.db")), inline=inline)
 
 
-def _async_sqlalchemy(path: Path, inline: list[Any]) -> object:
+def _async_sqlalchemy(path: Path, inline: list[Any]) -> Any:
     engine = async_sqlite_engine(path / "bank.db")
     return AsyncSQLAlchemyUnitOfWork(async_sessionmaker(engine), inline=inline)
 
@@ -166,7 +166,7 @@ def test_a_sync_unit_of_work_takes_plain_inline_handlers(backend: str, tmp_path:
     if backend == "postgres":
         require_service("PostgreSQL", "127.0.0.1", 5432)
     (tmp_path / "missing").mkdir()
-    with SYNC_UNITS[backend](tmp_path, [PlainDirectory()]):  # type: ignore[attr-defined]
+    with SYNC_UNITS[backend](tmp_path, [PlainDirectory()]):
         pass
 
 
@@ -179,7 +179,7 @@ async def test_an_async_unit_of_work_takes_async_inline_handlers(
     if backend == "postgres":
         require_service("PostgreSQL", "127.0.0.1", 5432)
     (tmp_path / "missing").mkdir()
-    async with ASYNC_UNITS[backend](tmp_path, [CoroutineDirectory()]):  # type: ignore[attr-defined]
+    async with ASYNC_UNITS[backend](tmp_path, [CoroutineDirectory()]):
         pass
 
 
@@ -237,6 +237,9 @@ async def _async_generator(event: Any, tx: Any) -> Any:
     yield await tx.put("owners", "k", 1)
 
 
+_lambda: Callable[[Any, Any], object] = lambda event, tx: tx.put("owners", "k", 1)  # noqa: E731
+
+
 class _Handlers:
     def method(self, event: Any, tx: Any) -> None:
         tx.put("owners", "k", 1)
@@ -260,7 +263,7 @@ Colour = str
 
 SHAPES: list[tuple[str, Colour, Callable[[], Any]]] = [
     ("plain function", "sync", lambda: _plain),
-    ("lambda", "sync", lambda: lambda event, tx: tx.put("owners", "k", 1)),
+    ("lambda", "sync", lambda: _lambda),
     ("bound method", "sync", lambda: _Handlers().method),
     ("callable object", "sync", _PlainCallable),
     ("partial of a plain function", "sync", lambda: functools.partial(_plain)),

@@ -163,8 +163,12 @@ class AsyncProjectionRunner:
 
         Readers keep seeing the current read models until the rebuilt ones have caught up;
         handlers see ``tx.replaying`` and their `on_commit` callbacks are not called.
+        Live runners of the projection may go on meanwhile, in any process: the swap waits
+        until the rebuild has applied every event they have (so readers never see older
+        documents), and their next batch conflicts and goes on in the new generation.
         `progress` is called after each batch with (position reached, head at the start).
-        Return how many events were read.
+        Return how many events were read. Raises `ProjectionError` if the live checkpoint
+        holds events the rebuild cannot read.
         """
         lease = self.store.lease(f"{self.name}.rebuild", ttl=self._lease_ttl)
         try:

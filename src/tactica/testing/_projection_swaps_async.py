@@ -19,7 +19,7 @@ from tactica.projections import AsyncProjectionRunner, async_wait_for
 from tactica.testing._concurrency import AsyncBarrier, async_run_all
 from tactica.testing._projection_support_async import AsyncProjectionContractBase, Totals, fold
 
-__all__ = ["AsyncProjectionSwapContract"]
+__all__ = ["AsyncProjectionSwapContract", "Interleaving"]
 
 Deposits = list[tuple[int, int, int]]
 """Recorded deposits: (position, account, amount)."""
@@ -27,7 +27,7 @@ Deposits = list[tuple[int, int, int]]
 Hook = Callable[[], Awaitable[object]]
 
 
-class _Interleaving:
+class Interleaving:
     """A store that runs a hook once, just before its next swap or its next read.
 
     It lets a test put another runner's work between two steps of this store's runner.
@@ -123,7 +123,7 @@ class AsyncProjectionSwapContract(AsyncProjectionContractBase):
             ahead.extend(await self._record(store, (1, 4), (0, 5)))
             await self._caught_up(live, ahead[-1][0])
 
-        rebuilding = _Interleaving(self.another_store())
+        rebuilding = Interleaving(self.another_store())
         rebuilding.before_swap = live_runner_moves_on
         read = await self._runner(rebuilding, Totals()).rebuild()
         assert read == len(before + ahead)
@@ -140,7 +140,7 @@ class AsyncProjectionSwapContract(AsyncProjectionContractBase):
         """A live runner holding a cursor on the old generation conflicts, and rereads."""
         store = self.new_store()
         before = await self._record(store, (0, 1), (1, 2), (0, 3))
-        watched = _Interleaving(store)
+        watched = Interleaving(store)
         live_totals = Totals()
         live = self._runner(watched, live_totals)
         await self._caught_up(live, before[-1][0])
@@ -176,7 +176,8 @@ class AsyncProjectionSwapContract(AsyncProjectionContractBase):
 
         live_totals.hold = hold_the_batch_open
         outcomes = await async_run_all([live.run_until_caught_up, rebuild_during_the_batch])
-        assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+        if any(isinstance(outcome, BaseException) for outcome in outcomes):
+            pytest.fail(f"the live batch or the rebuild failed: {outcomes}")
         await self._caught_up(live, in_flight[-1][0])
         await self._shown(store, before + in_flight)
         after = await self._record(store, (0, 8))

@@ -20,7 +20,7 @@ from tactica.projections import ProjectionRunner, wait_for
 from tactica.testing._concurrency import Barrier, run_all
 from tactica.testing._projection_support_sync import ProjectionContractBase, Totals, fold
 
-__all__ = ["ProjectionSwapContract"]
+__all__ = ["ProjectionSwapContract", "Interleaving"]
 
 Deposits = list[tuple[int, int, int]]
 """Recorded deposits: (position, account, amount)."""
@@ -28,7 +28,7 @@ Deposits = list[tuple[int, int, int]]
 Hook = Callable[[], object]
 
 
-class _Interleaving:
+class Interleaving:
     """A store that runs a hook once, just before its next swap or its next read.
 
     It lets a test put another runner's work between two steps of this store's runner.
@@ -121,7 +121,7 @@ class ProjectionSwapContract(ProjectionContractBase):
             ahead.extend(self._record(store, (1, 4), (0, 5)))
             self._caught_up(live, ahead[-1][0])
 
-        rebuilding = _Interleaving(self.another_store())
+        rebuilding = Interleaving(self.another_store())
         rebuilding.before_swap = live_runner_moves_on
         read = self._runner(rebuilding, Totals()).rebuild()
         assert read == len(before + ahead)
@@ -137,7 +137,7 @@ class ProjectionSwapContract(ProjectionContractBase):
         """A live runner holding a cursor on the old generation conflicts, and rereads."""
         store = self.new_store()
         before = self._record(store, (0, 1), (1, 2), (0, 3))
-        watched = _Interleaving(store)
+        watched = Interleaving(store)
         live_totals = Totals()
         live = self._runner(watched, live_totals)
         self._caught_up(live, before[-1][0])
@@ -172,7 +172,8 @@ class ProjectionSwapContract(ProjectionContractBase):
 
         live_totals.hold = hold_the_batch_open
         outcomes = run_all([live.run_until_caught_up, rebuild_during_the_batch])
-        assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+        if any(isinstance(outcome, BaseException) for outcome in outcomes):
+            pytest.fail(f"the live batch or the rebuild failed: {outcomes}")
         self._caught_up(live, in_flight[-1][0])
         self._shown(store, before + in_flight)
         after = self._record(store, (0, 8))
