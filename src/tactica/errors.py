@@ -26,6 +26,7 @@ __all__ = [
     "DuplicateUpcasterError",
     "EventHandlerError",
     "FutureSchemaVersionError",
+    "HandlerColourError",
     "HandlerNotFoundError",
     "ImmutableObjectError",
     "InvalidAppendError",
@@ -363,6 +364,15 @@ class DuplicateHandlerError(ConfigurationError):
     """A second handler was registered for a command or query type, which takes exactly one."""
 
 
+class HandlerColourError(ConfigurationError, TypeError):
+    """A handler of the wrong colour for what runs it, refused when that is built.
+
+    A sync runner or unit of work cannot await an ``async def`` handler; an async one
+    hands its handlers a transaction whose methods are coroutines, which a plain function
+    would never await, losing its writes. The message names the handler and the fix.
+    """
+
+
 class HandlerNotFoundError(TacticaError, LookupError):
     """No handler is registered for a dispatched command or query type."""
 
@@ -463,13 +473,20 @@ class CheckpointConflictError(ConcurrencyError):
     """Another instance of a projection moved its checkpoint first; this batch rolled back.
 
     Competing instances never both apply an event: the one whose checkpoint update lost
-    stores nothing of its batch. The runner that sees this reads the checkpoint again.
+    stores nothing of its batch. A batch written for a generation of read models that a
+    rebuild has since replaced conflicts too, and so does a swap whose rebuild is behind
+    the live checkpoint. The runner that sees this reads the checkpoint (and generation)
+    again.
     """
 
-    def __init__(self, projection: str, expected: int) -> None:
-        """Name the projection and the checkpoint this instance expected to move on from."""
+    def __init__(self, projection: str, expected: int, *, reason: str | None = None) -> None:
+        """Name the projection and the checkpoint this instance expected to move on from.
+
+        `reason` replaces the default explanation (that another instance moved it first).
+        """
         super().__init__(
-            f"projection {projection!r} was no longer at position {expected}: another "
+            reason
+            or f"projection {projection!r} was no longer at position {expected}: another "
             "instance (or a rebuild) moved it first, so this batch was rolled back"
         )
         self.projection = projection

@@ -21,7 +21,7 @@ from tactica import uuid7
 from tactica.projections import ProjectionRunner
 from tactica.stores.postgres import PostgresConnection, PostgresEventStore, create_schema
 from tactica.testing import require_service
-from tactica.testing._projections_sync import _CODEC, _Totals
+from tactica.testing._projection_support_sync import CODEC, Totals
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
@@ -72,7 +72,7 @@ def test_a_runner_that_finds_the_lease_taken_leaves_no_connection_open(namespace
     holder = store.lease("totals", ttl=10.0)
     try:
         assert holder.acquire()
-        runner = ProjectionRunner(store, _Totals(), codec=_CODEC)
+        runner = ProjectionRunner(store, Totals(), codec=CODEC)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             assert runner.run_until_caught_up() == 0

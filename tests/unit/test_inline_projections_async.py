@@ -16,20 +16,37 @@ import pytest
 import pytest_asyncio
 
 from tactica import uuid7
+from tactica.codec import JsonCodec, TypeRegistry
 from tactica.dataclasses import DomainEvent, EventSourcedAggregate
-from tactica.projections import AsyncProjectionTransaction, Projection, handles
+from tactica.projections import (
+    AsyncProjectionRunner,
+    AsyncProjectionTransaction,
+    Projection,
+    handles,
+)
 from tactica.stores.postgres import (
     AsyncPostgresEventStore,
     AsyncPostgresUnitOfWork,
     PostgresConnection,
 )
 from tactica.stores.postgres import create_schema as create_postgres_schema
+from tactica.stores.sqlalchemy import (
+    AsyncSQLAlchemyConnection,
+    AsyncSQLAlchemyEventStore,
+    AsyncSQLAlchemyUnitOfWork,
+    async_sqlite_engine,
+)
+from tactica.stores.sqlalchemy import async_create_schema as async_create_sqlalchemy_schema
+from tactica.stores.sqlalchemy._compat import AsyncEngine, async_create_engine, async_sessionmaker
 from tactica.stores.sqlite import AsyncSQLiteEventStore, SQLiteConnection, create_schema
 from tactica.testing import require_service
 from tactica.uow import AsyncSQLiteUnitOfWork
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
+)
+SQLALCHEMY_POSTGRES = os.environ.get(
+    "TACTICA_TEST_SQLALCHEMY_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 
 
@@ -92,7 +109,7 @@ class Owners(Projection):
 Factory = Callable[[Owners], Any]
 
 
-@pytest_asyncio.fixture(params=["sqlite", "postgres"])
+@pytest_asyncio.fixture(params=["sqlite", "postgres", "sqlalchemy-sqlite", "sqlalchemy-postgres"])
 async def backend(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[Factory, Any]]:
@@ -112,11 +129,28 @@ async def backend(
         yield SQLiteBank, store
         await store.close()
         return
+    if request.param == "sqlalchemy-sqlite":
+        engine = async_sqlite_engine(tmp_path / "inline.db")
+        async with async_sessionmaker(engine)() as session:
+            await async_create_sqlalchemy_schema(AsyncSQLAlchemyConnection(session))
+            await session.commit()
+        async for pair in _sqlalchemy_bank(engine):
+            yield pair
+        return
     require_service("PostgreSQL", "127.0.0.1", 5432)
     namespace = f"inline_{uuid7().hex[-12:]}"
     connection = PostgresConnection(POSTGRES, namespace=namespace)
     create_postgres_schema(connection)
     connection.close()
+
+    if request.param == "sqlalchemy-postgres":
+        engine = async_create_engine(
+            SQLALCHEMY_POSTGRES, connect_args={"options": f"-csearch_path={namespace}"}
+        )
+        async for pair in _sqlalchemy_bank(engine):
+            yield pair
+        _drop(namespace)
+        return
 
     class PostgresBank(AsyncPostgresUnitOfWork):
         def __init__(self, projection: Owners) -> None:
@@ -126,9 +160,26 @@ async def backend(
     store = AsyncPostgresEventStore(POSTGRES, namespace=namespace)
     yield PostgresBank, store
     await store.close()
+    _drop(namespace)
+
+
+def _drop(namespace: str) -> None:
     admin = PostgresConnection(POSTGRES)
     admin.execute(f'DROP SCHEMA IF EXISTS "{namespace}" CASCADE')
     admin.close()
+
+
+async def _sqlalchemy_bank(engine: AsyncEngine) -> AsyncIterator[tuple[Factory, Any]]:
+    """A SQLAlchemy unit-of-work factory on `engine` (its schema made), and a store on it."""
+    sessions = async_sessionmaker(engine)
+
+    class SQLAlchemyBank(AsyncSQLAlchemyUnitOfWork):
+        def __init__(self, projection: Owners) -> None:
+            super().__init__(sessions, inline=[projection])
+            self.accounts = self.event_sourced(Account)
+
+    yield SQLAlchemyBank, AsyncSQLAlchemyEventStore(sessions)
+    await engine.dispose()
 
 
 @pytest.mark.asyncio
@@ -181,3 +232,23 @@ async def test_inline_projections_write_to_the_generation_readers_see(
         await uow.commit()
     assert await store.generation("owners") == 2
     assert await store.document("owners", "owners", "ada") == {"deposits": 0}
+
+
+@pytest.mark.asyncio
+async def test_inline_commits_extend_what_a_runner_rebuilt(backend: tuple[Factory, Any]) -> None:
+    """After a runner rebuilt an inline projection, later commits write to the rebuilt documents."""
+    factory, store = backend
+    async with factory(Owners()) as uow:
+        account = Account.open("acc-4", "ada")
+        account.deposit(5)
+        await uow.accounts.add(account)
+        await uow.commit()
+    codec = JsonCodec(TypeRegistry([Opened, Deposited]))
+    assert await AsyncProjectionRunner(store, Owners(), codec=codec).rebuild() == 2
+    assert await store.generation("owners") == 2
+    assert await store.document("owners", "owners", "ada") == {"deposits": 5}
+    async with factory(Owners()) as uow:
+        account = await uow.accounts.get("acc-4")
+        account.deposit(7)
+        await uow.commit()
+    assert await store.document("owners", "owners", "ada") == {"deposits": 12}

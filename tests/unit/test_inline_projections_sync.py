@@ -16,20 +16,37 @@ from typing import Any, Self, TypeAlias, assert_never
 import pytest
 
 from tactica import uuid7
+from tactica.codec import JsonCodec, TypeRegistry
 from tactica.dataclasses import DomainEvent, EventSourcedAggregate
-from tactica.projections import ProjectionTransaction, Projection, handles
+from tactica.projections import (
+    ProjectionRunner,
+    ProjectionTransaction,
+    Projection,
+    handles,
+)
 from tactica.stores.postgres import (
     PostgresEventStore,
     PostgresUnitOfWork,
     PostgresConnection,
 )
 from tactica.stores.postgres import create_schema as create_postgres_schema
+from tactica.stores.sqlalchemy import (
+    SQLAlchemyConnection,
+    SQLAlchemyEventStore,
+    SQLAlchemyUnitOfWork,
+    sqlite_engine,
+)
+from tactica.stores.sqlalchemy import create_schema as create_sqlalchemy_schema
+from tactica.stores.sqlalchemy._compat import Engine, create_engine, sessionmaker
 from tactica.stores.sqlite import SQLiteEventStore, SQLiteConnection, create_schema
 from tactica.testing import require_service
 from tactica.uow import SQLiteUnitOfWork
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"
+)
+SQLALCHEMY_POSTGRES = os.environ.get(
+    "TACTICA_TEST_SQLALCHEMY_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 
 
@@ -92,7 +109,7 @@ class Owners(Projection):
 Factory = Callable[[Owners], Any]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", "sqlalchemy-sqlite", "sqlalchemy-postgres"])
 def backend(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[tuple[Factory, Any]]:
@@ -112,11 +129,28 @@ def backend(
         yield SQLiteBank, store
         store.close()
         return
+    if request.param == "sqlalchemy-sqlite":
+        engine = sqlite_engine(tmp_path / "inline.db")
+        with sessionmaker(engine)() as session:
+            create_sqlalchemy_schema(SQLAlchemyConnection(session))
+            session.commit()
+        for pair in _sqlalchemy_bank(engine):
+            yield pair
+        return
     require_service("PostgreSQL", "127.0.0.1", 5432)
     namespace = f"inline_{uuid7().hex[-12:]}"
     connection = PostgresConnection(POSTGRES, namespace=namespace)
     create_postgres_schema(connection)
     connection.close()
+
+    if request.param == "sqlalchemy-postgres":
+        engine = create_engine(
+            SQLALCHEMY_POSTGRES, connect_args={"options": f"-csearch_path={namespace}"}
+        )
+        for pair in _sqlalchemy_bank(engine):
+            yield pair
+        _drop(namespace)
+        return
 
     class PostgresBank(PostgresUnitOfWork):
         def __init__(self, projection: Owners) -> None:
@@ -126,9 +160,26 @@ def backend(
     store = PostgresEventStore(POSTGRES, namespace=namespace)
     yield PostgresBank, store
     store.close()
+    _drop(namespace)
+
+
+def _drop(namespace: str) -> None:
     admin = PostgresConnection(POSTGRES)
     admin.execute(f'DROP SCHEMA IF EXISTS "{namespace}" CASCADE')
     admin.close()
+
+
+def _sqlalchemy_bank(engine: Engine) -> Iterator[tuple[Factory, Any]]:
+    """A SQLAlchemy unit-of-work factory on `engine` (its schema made), and a store on it."""
+    sessions = sessionmaker(engine)
+
+    class SQLAlchemyBank(SQLAlchemyUnitOfWork):
+        def __init__(self, projection: Owners) -> None:
+            super().__init__(sessions, inline=[projection])
+            self.accounts = self.event_sourced(Account)
+
+    yield SQLAlchemyBank, SQLAlchemyEventStore(sessions)
+    engine.dispose()
 
 
 def test_an_inline_read_model_is_committed_with_the_events(
@@ -178,3 +229,22 @@ def test_inline_projections_write_to_the_generation_readers_see(
         uow.commit()
     assert store.generation("owners") == 2
     assert store.document("owners", "owners", "ada") == {"deposits": 0}
+
+
+def test_inline_commits_extend_what_a_runner_rebuilt(backend: tuple[Factory, Any]) -> None:
+    """After a runner rebuilt an inline projection, later commits write to the rebuilt documents."""
+    factory, store = backend
+    with factory(Owners()) as uow:
+        account = Account.open("acc-4", "ada")
+        account.deposit(5)
+        uow.accounts.add(account)
+        uow.commit()
+    codec = JsonCodec(TypeRegistry([Opened, Deposited]))
+    assert ProjectionRunner(store, Owners(), codec=codec).rebuild() == 2
+    assert store.generation("owners") == 2
+    assert store.document("owners", "owners", "ada") == {"deposits": 5}
+    with factory(Owners()) as uow:
+        account = uow.accounts.get("acc-4")
+        account.deposit(7)
+        uow.commit()
+    assert store.document("owners", "owners", "ada") == {"deposits": 12}

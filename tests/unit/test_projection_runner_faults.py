@@ -10,8 +10,9 @@ import pytest
 
 from tactica.codec import JsonCodec, TypeRegistry
 from tactica.dataclasses import DomainEvent
-from tactica.errors import DatabaseConnectionError
+from tactica.errors import DatabaseConnectionError, ProjectionError
 from tactica.eventsourcing import to_new_event
+from tactica.ports._projection_records import rebuild_behind
 from tactica.projections import ProjectionRunner, ProjectionTransaction, projection
 from tactica.stores.memory import InMemoryEventStore
 
@@ -79,3 +80,20 @@ def test_after_a_lost_connection_the_next_catch_up_applies_every_event_once() ->
     assert runner.run_until_caught_up() == 5
     assert store.documents("notes", "notes") == {str(n): n for n in range(1, 6)}
     assert store.checkpoint("notes") == 5
+
+
+class RefusesEverySwap(InMemoryEventStore):
+    """A swap that always conflicts, as if the live checkpoint held events nobody can read."""
+
+    def swap(self, projection: str, generation: int) -> None:
+        raise rebuild_behind(projection, 0, 10**6)
+
+
+def test_a_rebuild_that_can_never_catch_up_fails_instead_of_looping() -> None:
+    """A swap that still conflicts once the rebuild read everything raises ProjectionError."""
+    store = RefusesEverySwap()
+    codec = JsonCodec(TypeRegistry([Noted]))
+    store.append("note-1", [to_new_event(codec, Noted(n=1))])
+    with pytest.raises(ProjectionError, match=r"cannot be swapped.*catch the rebuild up"):
+        ProjectionRunner(store, notes, codec=codec).rebuild()
+    assert store.generation("notes") == 1

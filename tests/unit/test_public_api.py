@@ -99,6 +99,7 @@ def test_the_top_level_api_is_pinned() -> None:
         "DuplicateHandlerError",
         "DuplicateMessageTypeError",
         "FrozenDict",
+        "HandlerColourError",
         "HandlerNotFoundError",
         "Handlers",
         "ImmutableObjectError",

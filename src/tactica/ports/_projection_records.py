@@ -14,7 +14,12 @@ from uuid import UUID
 
 import msgspec
 
-from tactica.errors import InvalidAppendError, ProjectionError, StoredDataError
+from tactica.errors import (
+    CheckpointConflictError,
+    InvalidAppendError,
+    ProjectionError,
+    StoredDataError,
+)
 from tactica.ports._checks import MAX_JSON_DEPTH, name_problem, nested_deeper_than
 from tactica.ports._events import RecordedEvent
 
@@ -27,6 +32,8 @@ __all__ = [
     "decode_document",
     "encode_document",
     "generation_checkpoint",
+    "rebuild_behind",
+    "stale_generation",
 ]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}")
@@ -43,13 +50,19 @@ class ProjectionStatus(msgspec.Struct, frozen=True, kw_only=True):
     head: int
     """The position of the last event readers may see now."""
     pending: int
-    """How many visible events it has not applied yet."""
+    """How many committed events it has not applied yet, those held back from readers too."""
     seconds_behind: float
     """How long ago the oldest of those events was recorded (0.0 when there is none)."""
     stalled: bool
     """Whether committed events are held back from every reader, so it cannot catch up yet."""
     stall_reason: str | None = None
-    """What holds them back: a long transaction (xid8 horizon) or the events-table lock."""
+    """What holds them back, naming the holder where the database shows it.
+
+    On PostgreSQL: the oldest open transaction of the whole cluster (any database), by
+    backend pid, database, application, state and age, for the xid8 horizon; the holder
+    of the events-table lock for the table-lock design. The guard against a forgotten
+    transaction is the server setting ``idle_in_transaction_session_timeout``.
+    """
 
 
 class DeadLetter(msgspec.Struct, frozen=True, kw_only=True):
@@ -103,8 +116,7 @@ def encode_document(collection: str, key: str, document: Any) -> bytes:
         data = msgspec.json.encode(document)
     except (TypeError, ValueError, msgspec.EncodeError, OverflowError, RecursionError) as error:
         msg = (
-            f"{where} is not JSON data ({error}); store dicts, lists, str, int, float, bool "
-            "or None"
+            f"{where} is not JSON data ({error}); store dicts, lists, str, int, float, bool or None"
         )
         raise InvalidAppendError(msg) from error
     if nested_deeper_than(data, MAX_JSON_DEPTH):
@@ -134,6 +146,39 @@ def decode_document(data: bytes) -> Any:
 def generation_checkpoint(name: str, generation: int) -> str:
     """Return the checkpoint name a rebuild into `generation` of projection `name` keeps."""
     return f"{name}@{generation}"
+
+
+def stale_generation(projection: str, after: int, written: int, current: int) -> Exception:
+    """Return the conflict of a live batch for `written` when readers see `current` now.
+
+    A rebuild swapped a new generation in since the batch's runner read it: the batch
+    would land in read models nobody reads any more.
+    """
+    return CheckpointConflictError(
+        projection,
+        after,
+        reason=(
+            f"projection {projection!r} now shows generation {current} of its read models, "
+            f"not {written}: a rebuild was swapped in, so this batch was rolled back; read "
+            "the generation and the checkpoint again"
+        ),
+    )
+
+
+def rebuild_behind(projection: str, rebuilt: int, live: int) -> Exception:
+    """Return the conflict of a swap whose rebuild has not applied what the live runner has.
+
+    Swapping then would show readers older documents, and apply those events again.
+    """
+    return CheckpointConflictError(
+        projection,
+        rebuilt,
+        reason=(
+            f"projection {projection!r} was not swapped: its live checkpoint ({live}) has "
+            f"applied events after the rebuilt one ({rebuilt}); catch the rebuild up, then "
+            "swap again"
+        ),
+    )
 
 
 class TransactionBookkeeping:

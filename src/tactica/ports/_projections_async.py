@@ -96,7 +96,9 @@ class AsyncProjectionStore(AsyncEventStore, Protocol):
         """Open a transaction that moves `checkpoint` from `after` to `to` when it commits.
 
         Raises `CheckpointConflictError` (and stores nothing) when the checkpoint is no
-        longer at `after`: another instance or a rebuild moved it first.
+        longer at `after`: another instance or a rebuild moved it first; or, for the live
+        checkpoint (named `projection`), when readers no longer see `generation`: a
+        rebuild was swapped in since the runner read it, and the batch would be lost.
         """
         ...
 
@@ -105,6 +107,7 @@ class AsyncProjectionStore(AsyncEventStore, Protocol):
         projection: str,
         event: RecordedEvent,
         *,
+        generation: int,
         checkpoint: str,
         after: int,
         attempts: int,
@@ -112,7 +115,8 @@ class AsyncProjectionStore(AsyncEventStore, Protocol):
     ) -> None:
         """Move `event` to the dead-letter table and `checkpoint` from `after` past it, at once.
 
-        Raises `CheckpointConflictError` (and parks nothing) if the checkpoint moved.
+        Raises `CheckpointConflictError` (and parks nothing) if the checkpoint moved, or if
+        it is the live one and readers no longer see `generation`, as `projecting` does.
         """
         ...
 
@@ -129,7 +133,12 @@ class AsyncProjectionStore(AsyncEventStore, Protocol):
         ...
 
     async def swap(self, projection: str, generation: int) -> None:
-        """Make a rebuilt `generation` the one readers see, and its checkpoint the live one."""
+        """Make a rebuilt `generation` the one readers see, and its checkpoint the live one.
+
+        Raises `CheckpointConflictError` (and swaps nothing) when the live checkpoint has
+        applied events the rebuilt one has not: readers would see older documents, and a
+        live runner would apply those events again. Catch the rebuild up and swap again.
+        """
         ...
 
     async def reached(self, projection: str, position: int) -> bool:

@@ -30,7 +30,7 @@ from tactica.eventsourcing._streams import decode_events
 from tactica.ports._events import RecordedEvent
 from tactica.ports._projection_records import ProjectionStatus, generation_checkpoint
 from tactica.ports._projections_async import AsyncProjectionStore
-from tactica.projections._projection import ProjectionLike, coroutine_handler_refused
+from tactica.projections._projection import ProjectionLike, checked_handlers
 
 __all__ = ["AsyncProjectionRunner", "PoisonPolicy", "async_wait_for"]
 
@@ -163,8 +163,12 @@ class AsyncProjectionRunner:
 
         Readers keep seeing the current read models until the rebuilt ones have caught up;
         handlers see ``tx.replaying`` and their `on_commit` callbacks are not called.
+        Live runners of the projection may go on meanwhile, in any process: the swap waits
+        until the rebuild has applied every event they have (so readers never see older
+        documents), and their next batch conflicts and goes on in the new generation.
         `progress` is called after each batch with (position reached, head at the start).
-        Return how many events were read.
+        Return how many events were read. Raises `ProjectionError` if the live checkpoint
+        holds events the rebuild cannot read.
         """
         lease = self.store.lease(f"{self.name}.rebuild", ttl=self._lease_ttl)
         try:
@@ -172,15 +176,36 @@ class AsyncProjectionRunner:
                 msg = f"projection {self.name!r} is being rebuilt by another runner already"
                 raise ProjectionError(msg)
             generation = await self.store.start_rebuild(self.name)
-            cursor = _Cursor(
-                generation_checkpoint(self.name, generation), generation, from_position
-            )
+            cursor = _Cursor(generation_checkpoint(self.name, generation), generation, 0)
             cursor.replaying = True
+            if from_position > 0:
+                # Stored, so that the swap hands the live runner this position even when
+                # no event follows it.
+                async with self.store.projecting(
+                    self.name,
+                    generation=generation,
+                    checkpoint=cursor.checkpoint,
+                    after=0,
+                    to=from_position,
+                    replaying=True,
+                ):
+                    pass
+                cursor.position = from_position
             head = (await self.store.status(self.name)).head
-            read = await self._until_caught_up(
-                cursor, None if progress is None else (progress, head)
-            )
-            await self.store.swap(self.name, generation)
+            report = None if progress is None else (progress, head)
+            read = await self._until_caught_up(cursor, report)
+            while True:
+                try:
+                    await self.store.swap(self.name, generation)
+                    break
+                except CheckpointConflictError as conflict:
+                    # A live runner applied events after the rebuild's last read: replay
+                    # those too, so that readers never see the documents go back.
+                    caught_up = await self._until_caught_up(cursor, report)
+                    if caught_up == 0:
+                        msg = f"projection {self.name!r} cannot be swapped: {conflict}"
+                        raise ProjectionError(msg) from conflict
+                    read += caught_up
         finally:
             await lease.release()
         self._live.position = None
@@ -202,7 +227,10 @@ class AsyncProjectionRunner:
 
     async def _step(self, cursor: _Cursor) -> int:
         if cursor.position is None:
-            cursor.generation = await self.store.generation(self.name)
+            if not cursor.replaying:
+                # A rebuild may have swapped a new generation in: batches for the old one
+                # conflict (the live checkpoint moves only with the generation readers see).
+                cursor.generation = await self.store.generation(self.name)
             cursor.position = await self.store.checkpoint(cursor.checkpoint)
         batch = await self.store.read_all(after=cursor.position, limit=self._batch_size)
         if batch:
@@ -260,6 +288,7 @@ class AsyncProjectionRunner:
         await self.store.park(
             self.name,
             record,
+            generation=cursor.generation,
             checkpoint=cursor.checkpoint,
             after=cursor.position,
             attempts=attempts,
@@ -299,12 +328,8 @@ class AsyncProjectionRunner:
 
 
 def _handlers_by_name(projection: ProjectionLike, codec: JsonCodec) -> dict[str, Any]:
-    handlers: dict[str, Any] = {}
-    for event_type, handler in projection.handlers().items():
-        if not async_accepts_coroutines and inspect.iscoroutinefunction(handler):
-            raise coroutine_handler_refused(projection.name, handler)
-        handlers[codec.registry.name_of(event_type)] = handler
-    return handlers
+    handlers = checked_handlers(projection, awaits=async_accepts_coroutines, host="runner")
+    return {codec.registry.name_of(event_type): handler for event_type, handler in handlers.items()}
 
 
 async def async_wait_for(

@@ -31,7 +31,7 @@ from tactica.eventsourcing._streams import decode_events
 from tactica.ports._events import RecordedEvent
 from tactica.ports._projection_records import ProjectionStatus, generation_checkpoint
 from tactica.ports._projections_sync import ProjectionStore
-from tactica.projections._projection import ProjectionLike, coroutine_handler_refused
+from tactica.projections._projection import ProjectionLike, checked_handlers
 
 __all__ = ["ProjectionRunner", "PoisonPolicy", "wait_for"]
 
@@ -164,8 +164,12 @@ class ProjectionRunner:
 
         Readers keep seeing the current read models until the rebuilt ones have caught up;
         handlers see ``tx.replaying`` and their `on_commit` callbacks are not called.
+        Live runners of the projection may go on meanwhile, in any process: the swap waits
+        until the rebuild has applied every event they have (so readers never see older
+        documents), and their next batch conflicts and goes on in the new generation.
         `progress` is called after each batch with (position reached, head at the start).
-        Return how many events were read.
+        Return how many events were read. Raises `ProjectionError` if the live checkpoint
+        holds events the rebuild cannot read.
         """
         lease = self.store.lease(f"{self.name}.rebuild", ttl=self._lease_ttl)
         try:
@@ -173,15 +177,36 @@ class ProjectionRunner:
                 msg = f"projection {self.name!r} is being rebuilt by another runner already"
                 raise ProjectionError(msg)
             generation = self.store.start_rebuild(self.name)
-            cursor = _Cursor(
-                generation_checkpoint(self.name, generation), generation, from_position
-            )
+            cursor = _Cursor(generation_checkpoint(self.name, generation), generation, 0)
             cursor.replaying = True
+            if from_position > 0:
+                # Stored, so that the swap hands the live runner this position even when
+                # no event follows it.
+                with self.store.projecting(
+                    self.name,
+                    generation=generation,
+                    checkpoint=cursor.checkpoint,
+                    after=0,
+                    to=from_position,
+                    replaying=True,
+                ):
+                    pass
+                cursor.position = from_position
             head = (self.store.status(self.name)).head
-            read = self._until_caught_up(
-                cursor, None if progress is None else (progress, head)
-            )
-            self.store.swap(self.name, generation)
+            report = None if progress is None else (progress, head)
+            read = self._until_caught_up(cursor, report)
+            while True:
+                try:
+                    self.store.swap(self.name, generation)
+                    break
+                except CheckpointConflictError as conflict:
+                    # A live runner applied events after the rebuild's last read: replay
+                    # those too, so that readers never see the documents go back.
+                    caught_up = self._until_caught_up(cursor, report)
+                    if caught_up == 0:
+                        msg = f"projection {self.name!r} cannot be swapped: {conflict}"
+                        raise ProjectionError(msg) from conflict
+                    read += caught_up
         finally:
             lease.release()
         self._live.position = None
@@ -203,7 +228,10 @@ class ProjectionRunner:
 
     def _step(self, cursor: _Cursor) -> int:
         if cursor.position is None:
-            cursor.generation = self.store.generation(self.name)
+            if not cursor.replaying:
+                # A rebuild may have swapped a new generation in: batches for the old one
+                # conflict (the live checkpoint moves only with the generation readers see).
+                cursor.generation = self.store.generation(self.name)
             cursor.position = self.store.checkpoint(cursor.checkpoint)
         batch = self.store.read_all(after=cursor.position, limit=self._batch_size)
         if batch:
@@ -261,6 +289,7 @@ class ProjectionRunner:
         self.store.park(
             self.name,
             record,
+            generation=cursor.generation,
             checkpoint=cursor.checkpoint,
             after=cursor.position,
             attempts=attempts,
@@ -300,12 +329,8 @@ class ProjectionRunner:
 
 
 def _handlers_by_name(projection: ProjectionLike, codec: JsonCodec) -> dict[str, Any]:
-    handlers: dict[str, Any] = {}
-    for event_type, handler in projection.handlers().items():
-        if not accepts_coroutines and inspect.iscoroutinefunction(handler):
-            raise coroutine_handler_refused(projection.name, handler)
-        handlers[codec.registry.name_of(event_type)] = handler
-    return handlers
+    handlers = checked_handlers(projection, awaits=accepts_coroutines, host="runner")
+    return {codec.registry.name_of(event_type): handler for event_type, handler in handlers.items()}
 
 
 def wait_for(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
@@ -14,17 +14,34 @@ from tactica.codec._upcasting import Upcasters
 from tactica.eventsourcing._repository_sync import SQLEventSourcedRepository
 from tactica.outbox import OutboxMessage
 from tactica.ports._events import AppendResult
-from tactica.projections._projection import ProjectionLike, coroutine_handler_refused
+from tactica.projections._projection import ProjectionLike, checked_handlers
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
-from tactica.stores._sql._projection_rows import GENERATION
+from tactica.stores._sql._projection_rows import GENERATION, INLINE_TURN, inline_turn_key
 from tactica.stores._sql._projections_sync import SQLProjectionTransaction
 from tactica.stores._sql._protocol_sync import SQLConnection
 from tactica.stores._sql._repository_sync import SQLRepository
 from tactica.uow._unit_sync import UnitOfWork
 
-__all__ = ["SQLUnitOfWork"]
+__all__ = ["SQLUnitOfWork", "checked_inline"]
 
 R = TypeVar("R")
+
+Inline = list[tuple[str, Mapping[type, Callable[[Any, Any], object]]]]
+
+
+def checked_inline(inline: Sequence[ProjectionLike]) -> Inline:
+    """Return each inline projection's name and handlers, once all are of this colour.
+
+    Raises `HandlerColourError` naming the first handler of the other colour: called by
+    units of work before they open a connection, so a refusal leaves nothing open.
+    """
+    return [
+        (
+            projection.name,
+            checked_handlers(projection, awaits=accepts_coroutines, host="unit of work"),
+        )
+        for projection in inline
+    ]
 
 
 class _Closable(SQLConnection, Protocol):
@@ -55,11 +72,7 @@ class SQLUnitOfWork(UnitOfWork):
         """Work through `connection` (its schema must exist: `create_schema`)."""
         super().__init__(codec=codec)
         self.connection = connection
-        self._inline = [(projection.name, projection.handlers()) for projection in inline]
-        for name, handlers in self._inline:
-            for handler in handlers.values():
-                if not accepts_coroutines and inspect.iscoroutinefunction(handler):
-                    raise coroutine_handler_refused(name, handler)
+        self._inline = checked_inline(inline)
 
     def repository(
         self, aggregate_type: type[R], *, type_name: str | None = None
@@ -137,10 +150,9 @@ class SQLUnitOfWork(UnitOfWork):
             if self.connection.dialect == "postgresql":
                 # Read, change, write of shared documents by concurrent commits: without
                 # taking turns per projection, READ COMMITTED would lose updates.
-                self.connection.fetch(
-                    "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
-                    (f"tactica.inline:{name}",),
-                )
+                # A swap of a rebuilt generation takes the same turn, so the generation
+                # read below is the one readers see until this commit ends.
+                self.connection.fetch(INLINE_TURN, (inline_turn_key(name),))
             rows = self.connection.fetch(GENERATION, (name,))
             tx = SQLProjectionTransaction(
                 self.connection, name, int(rows[0][0]) if rows else 1, replaying=False

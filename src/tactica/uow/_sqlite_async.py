@@ -8,7 +8,7 @@ from pathlib import Path
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
 from tactica.stores.sqlite._connection import DEFAULT_BUSY_TIMEOUT, AsyncSQLiteConnection
-from tactica.uow._sql_async import AsyncSQLUnitOfWork
+from tactica.uow._sql_async import AsyncSQLUnitOfWork, async_checked_inline
 
 __all__ = ["AsyncSQLiteUnitOfWork"]
 
@@ -33,6 +33,7 @@ class AsyncSQLiteUnitOfWork(AsyncSQLUnitOfWork):
         A commit waits up to `busy_timeout` seconds for another connection's write lock,
         then raises `LockTimeoutError` and stores nothing.
         """
+        async_checked_inline(inline)  # before the connection opens: a refusal leaks nothing
         super().__init__(
             AsyncSQLiteConnection(path, busy_timeout=busy_timeout), codec=codec, inline=inline
         )

@@ -9,7 +9,7 @@ from pathlib import Path
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
 from tactica.stores.sqlite._connection import DEFAULT_BUSY_TIMEOUT, SQLiteConnection
-from tactica.uow._sql_sync import SQLUnitOfWork
+from tactica.uow._sql_sync import SQLUnitOfWork, checked_inline
 
 __all__ = ["SQLiteUnitOfWork"]
 
@@ -34,6 +34,7 @@ class SQLiteUnitOfWork(SQLUnitOfWork):
         A commit waits up to `busy_timeout` seconds for another connection's write lock,
         then raises `LockTimeoutError` and stores nothing.
         """
+        checked_inline(inline)  # before the connection opens: a refusal leaks nothing
         super().__init__(
             SQLiteConnection(path, busy_timeout=busy_timeout), codec=codec, inline=inline
         )

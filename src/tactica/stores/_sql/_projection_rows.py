@@ -6,7 +6,9 @@ function here says otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 __all__ = [
     "CLAIM_LEASE",
@@ -15,13 +17,22 @@ __all__ = [
     "DOCUMENTS",
     "DROP_LEASE",
     "GENERATION",
+    "HELD_BACK",
+    "INLINE_TURN",
     "INSERT_CHECKPOINT",
+    "LOCK_CHECKPOINT",
+    "LOCK_HOLDER",
     "MOVE_CHECKPOINT",
     "NEXT_GENERATION",
+    "OLDEST_TRANSACTION",
     "PARK",
     "PUT_DOCUMENT",
+    "applied_between_query",
     "as_time",
     "head_query",
+    "horizon_stall",
+    "inline_turn_key",
+    "lock_stall",
     "pending_query",
     "reached_query",
 ]
@@ -30,6 +41,11 @@ MOVE_CHECKPOINT = "UPDATE tactica_checkpoints SET position = ? WHERE name = ? AN
 INSERT_CHECKPOINT = (
     "INSERT INTO tactica_checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"
 )
+# A write that changes nothing, for its row lock: batches moving the checkpoint wait for it.
+LOCK_CHECKPOINT = "UPDATE tactica_checkpoints SET position = position WHERE name = ?"
+# PostgreSQL: commits feeding one inline projection, and its swaps, take turns (a lock
+# held until the transaction ends, keyed by `inline_turn_key`).
+INLINE_TURN = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))"
 DOCUMENT = (
     "SELECT document FROM tactica_documents"
     " WHERE projection = ? AND generation = ? AND collection = ? AND key = ?"
@@ -66,16 +82,42 @@ CLAIM_LEASE = (
 )
 DROP_LEASE = "DELETE FROM tactica_leases WHERE name = ? AND holder = ?"
 
-_AFTER_HORIZON = (
+# After a checkpoint in the horizon's read order: every later event is in a transaction
+# committed after the checkpoint's, or in the same one further on.
+_AFTER_IN_TRANSACTION_ORDER = (
     "(transaction_id, position) > (COALESCE((SELECT transaction_id FROM tactica_events"
     " WHERE position = ?), CAST('0' AS xid8)), ?)"
-    " AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
 )
 
 
+def inline_turn_key(projection: str) -> str:
+    """Return the key of the turns taken by the commits and swaps of an inline projection."""
+    return f"tactica.inline:{projection}"
+
+
+def applied_between_query(*, horizon: bool) -> str:
+    """Return a row when an event lies after one checkpoint and at or before another.
+
+    Parameters: the earlier checkpoint, then the later one (twice each on the horizon,
+    where a later checkpoint that is no stored event's position has nothing before it).
+    """
+    if not horizon:
+        return "SELECT 1 FROM tactica_events WHERE position > ? AND position <= ? LIMIT 1"
+    return (
+        "SELECT 1 FROM tactica_events WHERE (transaction_id, position) > (COALESCE("
+        "(SELECT transaction_id FROM tactica_events WHERE position = ?), CAST('0' AS xid8)), ?)"
+        " AND (transaction_id, position) <= ("
+        "(SELECT transaction_id FROM tactica_events WHERE position = ?), ?) LIMIT 1"
+    )
+
+
 def pending_query(*, horizon: bool) -> str:
-    """Return the count and oldest record time of the visible events after a checkpoint."""
-    where = _AFTER_HORIZON if horizon else "position > ?"
+    """Return the count and oldest record time of the committed events after a checkpoint.
+
+    On the horizon, events that an older open transaction still holds back from readers
+    count too: they are committed and not applied, so the lag must show them.
+    """
+    where = _AFTER_IN_TRANSACTION_ORDER if horizon else "position > ?"
     return f"SELECT COUNT(*), MIN(recorded_at) FROM tactica_events WHERE {where}"  # noqa: S608 - constants only
 
 
@@ -107,3 +149,78 @@ def as_time(value: object) -> datetime:
     """Return a stored time (a driver's datetime, or SQLite's ISO text) as an aware UTC time."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# PostgreSQL: committed events held back from readers for longer than a threshold.
+HELD_BACK = (
+    "SELECT COUNT(*) FROM tactica_events"
+    " WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())"
+    " AND recorded_at < clock_timestamp() - make_interval(secs => ?)"
+)
+# What holds pg_snapshot_xmin back is the oldest transaction id still running anywhere in
+# the cluster: a backend's (backend_xid; a snapshot's xmin alone holds back no reader)
+# or a prepared transaction's. Another role's backend shows no xid without
+# pg_read_all_stats.
+OLDEST_TRANSACTION = (
+    "SELECT kind, pid, database, application, state, seconds FROM ("
+    " SELECT 'backend' AS kind, pid, CAST(datname AS text) AS database,"
+    " application_name AS application, state,"
+    " EXTRACT(EPOCH FROM clock_timestamp() - xact_start) AS seconds, age(backend_xid) AS age"
+    " FROM pg_stat_activity WHERE backend_xid IS NOT NULL"
+    " UNION ALL"
+    " SELECT 'prepared', NULL, CAST(database AS text), gid, NULL,"
+    " EXTRACT(EPOCH FROM clock_timestamp() - prepared), age(transaction)"
+    " FROM pg_prepared_xacts"
+    ") AS holders ORDER BY age DESC LIMIT 1"
+)
+# Writers waiting (longer than the threshold) for the events table, and who holds it.
+LOCK_HOLDER = (
+    "SELECT a.pid, CAST(a.datname AS text), a.application_name, a.state,"
+    " EXTRACT(EPOCH FROM clock_timestamp() - a.xact_start)"
+    " FROM pg_locks w"
+    " LEFT JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS blocker(pid) ON true"
+    " LEFT JOIN pg_stat_activity a ON a.pid = blocker.pid"
+    " WHERE w.relation = to_regclass('tactica_events') AND NOT w.granted"
+    " AND w.waitstart < clock_timestamp() - make_interval(secs => ?)"
+    " ORDER BY a.xact_start NULLS LAST LIMIT 1"
+)
+_GUARD = "; end it, or bound such stalls with idle_in_transaction_session_timeout on the server"
+
+
+def horizon_stall(holder: Sequence[Any] | None) -> str:
+    """Return the stall reason of the xid8 horizon, naming `holder` where it is known."""
+    reason = "a transaction older than the held-back events is still open"
+    if holder is None:
+        return (
+            f"{reason} (this role cannot see which: the pg_read_all_stats role lets it "
+            f"name the backend){_GUARD}"
+        )
+    kind, pid, database, application, state, seconds = holder
+    if kind == "prepared":
+        return (
+            f"{reason}: the prepared transaction {application!r} in database {database!r}, "
+            f"prepared {_seconds(seconds)} ago; COMMIT PREPARED or ROLLBACK PREPARED it"
+        )
+    return f"{reason}: {_backend(pid, database, application, state, seconds)}{_GUARD}"
+
+
+def lock_stall(row: Sequence[Any]) -> str:
+    """Return the stall reason of the table-lock design, naming the lock's holder if known."""
+    pid, database, application, state, seconds = row
+    reason = "writers wait for a lock on the events table"
+    if pid is None:
+        return reason
+    return f"{reason}, held by {_backend(pid, database, application, state, seconds)}"
+
+
+def _backend(
+    pid: object, database: object, application: object, state: object, seconds: object
+) -> str:
+    return (
+        f"backend pid {pid} in database {database!r} (application {application or ''!r}, "
+        f"state {state!r}, transaction open for {_seconds(seconds)})"
+    )
+
+
+def _seconds(value: object) -> str:
+    return "an unknown time" if value is None else f"{float(str(value)):.1f} s"

@@ -26,6 +26,8 @@ from tactica.ports._projection_records import (
     decode_document,
     encode_document,
     generation_checkpoint,
+    rebuild_behind,
+    stale_generation,
 )
 from tactica.ports._projections_async import AsyncLease, AsyncListener
 from tactica.stores._sql._projection_rows import (
@@ -35,13 +37,22 @@ from tactica.stores._sql._projection_rows import (
     DOCUMENTS,
     DROP_LEASE,
     GENERATION,
+    HELD_BACK,
+    INLINE_TURN,
     INSERT_CHECKPOINT,
+    LOCK_CHECKPOINT,
+    LOCK_HOLDER,
     MOVE_CHECKPOINT,
     NEXT_GENERATION,
+    OLDEST_TRANSACTION,
     PARK,
     PUT_DOCUMENT,
+    applied_between_query,
     as_time,
     head_query,
+    horizon_stall,
+    inline_turn_key,
+    lock_stall,
     pending_query,
     reached_query,
 )
@@ -59,14 +70,30 @@ Lend = Callable[[], AbstractAsyncContextManager[AsyncSQLConnection]]
 
 
 async def async_move_checkpoint(
-    connection: AsyncSQLConnection, checkpoint: str, after: int, to: int
+    connection: AsyncSQLConnection,
+    checkpoint: str,
+    after: int,
+    to: int,
+    *,
+    projection: str,
+    generation: int,
 ) -> None:
-    """Move `checkpoint` from `after` to `to` in the open transaction, or raise if it moved."""
+    """Move `checkpoint` from `after` to `to` in the open transaction, or raise if it moved.
+
+    The live checkpoint (named `projection`) moves only while readers see `generation`.
+    """
     moved = await connection.execute(MOVE_CHECKPOINT, (to, checkpoint, after))
     if moved == 0 and after == 0:
         moved = await connection.execute(INSERT_CHECKPOINT, (checkpoint, to))
     if moved != 1:
         raise CheckpointConflictError(checkpoint, after)
+    if checkpoint == projection:
+        # Read after the checkpoint's row lock is ours: a swap changes the generation
+        # only while it holds that lock, so this sees every swap that committed first.
+        rows = await connection.fetch(GENERATION, (projection,))
+        current = int(rows[0][0]) if rows else 1
+        if current != generation:
+            raise stale_generation(projection, after, generation, current)
 
 
 class AsyncSQLProjectionTransaction(TransactionBookkeeping):
@@ -172,7 +199,9 @@ class AsyncSQLProjections:
         async with self._connections() as connection:
             await connection.begin()
             try:
-                await async_move_checkpoint(connection, checkpoint, after, to)
+                await async_move_checkpoint(
+                    connection, checkpoint, after, to, projection=projection, generation=generation
+                )
                 tx = AsyncSQLProjectionTransaction(
                     connection, projection, generation, replaying=replaying
                 )
@@ -189,6 +218,7 @@ class AsyncSQLProjections:
         projection: str,
         event: RecordedEvent,
         *,
+        generation: int,
         checkpoint: str,
         after: int,
         attempts: int,
@@ -208,7 +238,14 @@ class AsyncSQLProjections:
         async with self._connections() as connection:
             await connection.begin()
             try:
-                await async_move_checkpoint(connection, checkpoint, after, event.position)
+                await async_move_checkpoint(
+                    connection,
+                    checkpoint,
+                    after,
+                    event.position,
+                    projection=projection,
+                    generation=generation,
+                )
                 await connection.execute(PARK, row)
                 await connection.commit()
             except BaseException:
@@ -265,18 +302,21 @@ class AsyncSQLProjections:
         return generation
 
     async def swap(self, projection: str, generation: int) -> None:
-        """Make a rebuilt `generation` the one readers see, and its checkpoint the live one."""
-        rebuilt = generation_checkpoint(projection, generation)
+        """Make a rebuilt `generation` the one readers see, and its checkpoint the live one.
+
+        Raises `CheckpointConflictError` when the live checkpoint is ahead of the rebuilt one.
+        """
+        rebuilt_name = generation_checkpoint(projection, generation)
         async with self._connections() as connection:
             await connection.begin()
             try:
-                rows = await connection.fetch(
-                    "SELECT position FROM tactica_checkpoints WHERE name = ?", (rebuilt,)
-                )
+                if connection.dialect == "postgresql":
+                    # Inline commits read the generation once their turn comes: after this.
+                    await connection.fetch(INLINE_TURN, (inline_turn_key(projection),))
+                rebuilt = await self._caught_up(connection, projection, rebuilt_name)
                 await connection.execute(
-                    "INSERT INTO tactica_checkpoints (name, position) VALUES (?, ?)"
-                    " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                    (projection, int(rows[0][0]) if rows else 0),
+                    "UPDATE tactica_checkpoints SET position = ? WHERE name = ?",
+                    (rebuilt, projection),
                 )
                 old = await connection.fetch(GENERATION, (projection,))
                 await connection.execute(
@@ -284,7 +324,7 @@ class AsyncSQLProjections:
                     (generation, projection),
                 )
                 await connection.execute(
-                    "DELETE FROM tactica_checkpoints WHERE name = ?", (rebuilt,)
+                    "DELETE FROM tactica_checkpoints WHERE name = ?", (rebuilt_name,)
                 )
                 await connection.execute(
                     "DELETE FROM tactica_documents WHERE projection = ? AND generation = ?",
@@ -294,6 +334,33 @@ class AsyncSQLProjections:
             except BaseException:
                 await connection.rollback()
                 raise
+
+    async def _caught_up(
+        self, connection: AsyncSQLConnection, projection: str, rebuilt_name: str
+    ) -> int:
+        """Return the rebuilt checkpoint once it has applied all the live one has, or raise."""
+        # The live checkpoint's row lock first: a live batch holding it commits before
+        # the check below, and any later one sees the new generation.
+        await connection.execute(INSERT_CHECKPOINT, (projection, 0))
+        await connection.execute(LOCK_CHECKPOINT, (projection,))
+        live = await self._position(connection, projection)
+        rebuilt = await self._position(connection, rebuilt_name)
+        if live != rebuilt and await self._applied_between(connection, rebuilt, live):
+            raise rebuild_behind(projection, rebuilt, live)
+        return rebuilt
+
+    async def _position(self, connection: AsyncSQLConnection, checkpoint: str) -> int:
+        rows = await connection.fetch(
+            "SELECT position FROM tactica_checkpoints WHERE name = ?", (checkpoint,)
+        )
+        return int(rows[0][0]) if rows else 0
+
+    async def _applied_between(
+        self, connection: AsyncSQLConnection, earlier: int, later: int
+    ) -> bool:
+        horizon = self._horizon(connection)
+        parameters = (earlier, earlier, later, later) if horizon else (earlier, later)
+        return bool(await connection.fetch(applied_between_query(horizon=horizon), parameters))
 
     async def reached(self, projection: str, position: int) -> bool:
         """Return whether `projection` has applied (or passed) the event at `position`."""
@@ -306,7 +373,17 @@ class AsyncSQLProjections:
         return int(rows[0][0]) > 0
 
     async def status(self, projection: str, *, stalled_after: float = 0.2) -> ProjectionStatus:
-        """Return `projection`'s lag, and whether events are held back longer than that."""
+        """Return `projection`'s lag, and whether events are held back longer than that.
+
+        On PostgreSQL, ``pending`` and ``seconds_behind`` count the committed events that
+        an open transaction still holds back from readers. With the xid8 horizon (the
+        default), any transaction that has written anything, in any database of the
+        cluster, holds every reader back while it is open; ``stall_reason`` names the
+        oldest (backend pid, database, application, state, age), or, with the table
+        lock, the lock's holder. Set ``idle_in_transaction_session_timeout`` on the server
+        (or per role) to end transactions forgotten open: it bounds such stalls. Naming
+        another role's backend needs the ``pg_read_all_stats`` role.
+        """
         async with self._connections() as connection:
             horizon = self._horizon(connection)
             rows = await connection.fetch(
@@ -332,8 +409,15 @@ class AsyncSQLProjections:
     async def _stall_reason(
         self, connection: AsyncSQLConnection, stalled_after: float
     ) -> str | None:
-        del connection, stalled_after
-        return None
+        if connection.dialect != "postgresql":
+            return None  # SQLite: one writer at a time, and readers see every commit
+        if self._horizon(connection):
+            rows = await connection.fetch(HELD_BACK, (stalled_after,))
+            if int(rows[0][0]) > 0:
+                holder = await connection.fetch(OLDEST_TRANSACTION)
+                return horizon_stall(holder[0] if holder else None)
+        rows = await connection.fetch(LOCK_HOLDER, (stalled_after,))
+        return lock_stall(rows[0]) if rows else None
 
     def lease(self, projection: str, *, ttl: float) -> AsyncLease:
         """Return the lease of `projection`: a lease row; a dead holder loses it after `ttl` s."""

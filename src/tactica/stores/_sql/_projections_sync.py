@@ -27,6 +27,8 @@ from tactica.ports._projection_records import (
     decode_document,
     encode_document,
     generation_checkpoint,
+    rebuild_behind,
+    stale_generation,
 )
 from tactica.ports._projections_sync import Lease, Listener
 from tactica.stores._sql._projection_rows import (
@@ -36,13 +38,22 @@ from tactica.stores._sql._projection_rows import (
     DOCUMENTS,
     DROP_LEASE,
     GENERATION,
+    HELD_BACK,
+    INLINE_TURN,
     INSERT_CHECKPOINT,
+    LOCK_CHECKPOINT,
+    LOCK_HOLDER,
     MOVE_CHECKPOINT,
     NEXT_GENERATION,
+    OLDEST_TRANSACTION,
     PARK,
     PUT_DOCUMENT,
+    applied_between_query,
     as_time,
     head_query,
+    horizon_stall,
+    inline_turn_key,
+    lock_stall,
     pending_query,
     reached_query,
 )
@@ -60,14 +71,30 @@ Lend = Callable[[], AbstractContextManager[SQLConnection]]
 
 
 def move_checkpoint(
-    connection: SQLConnection, checkpoint: str, after: int, to: int
+    connection: SQLConnection,
+    checkpoint: str,
+    after: int,
+    to: int,
+    *,
+    projection: str,
+    generation: int,
 ) -> None:
-    """Move `checkpoint` from `after` to `to` in the open transaction, or raise if it moved."""
+    """Move `checkpoint` from `after` to `to` in the open transaction, or raise if it moved.
+
+    The live checkpoint (named `projection`) moves only while readers see `generation`.
+    """
     moved = connection.execute(MOVE_CHECKPOINT, (to, checkpoint, after))
     if moved == 0 and after == 0:
         moved = connection.execute(INSERT_CHECKPOINT, (checkpoint, to))
     if moved != 1:
         raise CheckpointConflictError(checkpoint, after)
+    if checkpoint == projection:
+        # Read after the checkpoint's row lock is ours: a swap changes the generation
+        # only while it holds that lock, so this sees every swap that committed first.
+        rows = connection.fetch(GENERATION, (projection,))
+        current = int(rows[0][0]) if rows else 1
+        if current != generation:
+            raise stale_generation(projection, after, generation, current)
 
 
 class SQLProjectionTransaction(TransactionBookkeeping):
@@ -173,7 +200,9 @@ class SQLProjections:
         with self._connections() as connection:
             connection.begin()
             try:
-                move_checkpoint(connection, checkpoint, after, to)
+                move_checkpoint(
+                    connection, checkpoint, after, to, projection=projection, generation=generation
+                )
                 tx = SQLProjectionTransaction(
                     connection, projection, generation, replaying=replaying
                 )
@@ -190,6 +219,7 @@ class SQLProjections:
         projection: str,
         event: RecordedEvent,
         *,
+        generation: int,
         checkpoint: str,
         after: int,
         attempts: int,
@@ -209,7 +239,14 @@ class SQLProjections:
         with self._connections() as connection:
             connection.begin()
             try:
-                move_checkpoint(connection, checkpoint, after, event.position)
+                move_checkpoint(
+                    connection,
+                    checkpoint,
+                    after,
+                    event.position,
+                    projection=projection,
+                    generation=generation,
+                )
                 connection.execute(PARK, row)
                 connection.commit()
             except BaseException:
@@ -266,18 +303,21 @@ class SQLProjections:
         return generation
 
     def swap(self, projection: str, generation: int) -> None:
-        """Make a rebuilt `generation` the one readers see, and its checkpoint the live one."""
-        rebuilt = generation_checkpoint(projection, generation)
+        """Make a rebuilt `generation` the one readers see, and its checkpoint the live one.
+
+        Raises `CheckpointConflictError` when the live checkpoint is ahead of the rebuilt one.
+        """
+        rebuilt_name = generation_checkpoint(projection, generation)
         with self._connections() as connection:
             connection.begin()
             try:
-                rows = connection.fetch(
-                    "SELECT position FROM tactica_checkpoints WHERE name = ?", (rebuilt,)
-                )
+                if connection.dialect == "postgresql":
+                    # Inline commits read the generation once their turn comes: after this.
+                    connection.fetch(INLINE_TURN, (inline_turn_key(projection),))
+                rebuilt = self._caught_up(connection, projection, rebuilt_name)
                 connection.execute(
-                    "INSERT INTO tactica_checkpoints (name, position) VALUES (?, ?)"
-                    " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                    (projection, int(rows[0][0]) if rows else 0),
+                    "UPDATE tactica_checkpoints SET position = ? WHERE name = ?",
+                    (rebuilt, projection),
                 )
                 old = connection.fetch(GENERATION, (projection,))
                 connection.execute(
@@ -285,7 +325,7 @@ class SQLProjections:
                     (generation, projection),
                 )
                 connection.execute(
-                    "DELETE FROM tactica_checkpoints WHERE name = ?", (rebuilt,)
+                    "DELETE FROM tactica_checkpoints WHERE name = ?", (rebuilt_name,)
                 )
                 connection.execute(
                     "DELETE FROM tactica_documents WHERE projection = ? AND generation = ?",
@@ -295,6 +335,33 @@ class SQLProjections:
             except BaseException:
                 connection.rollback()
                 raise
+
+    def _caught_up(
+        self, connection: SQLConnection, projection: str, rebuilt_name: str
+    ) -> int:
+        """Return the rebuilt checkpoint once it has applied all the live one has, or raise."""
+        # The live checkpoint's row lock first: a live batch holding it commits before
+        # the check below, and any later one sees the new generation.
+        connection.execute(INSERT_CHECKPOINT, (projection, 0))
+        connection.execute(LOCK_CHECKPOINT, (projection,))
+        live = self._position(connection, projection)
+        rebuilt = self._position(connection, rebuilt_name)
+        if live != rebuilt and self._applied_between(connection, rebuilt, live):
+            raise rebuild_behind(projection, rebuilt, live)
+        return rebuilt
+
+    def _position(self, connection: SQLConnection, checkpoint: str) -> int:
+        rows = connection.fetch(
+            "SELECT position FROM tactica_checkpoints WHERE name = ?", (checkpoint,)
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def _applied_between(
+        self, connection: SQLConnection, earlier: int, later: int
+    ) -> bool:
+        horizon = self._horizon(connection)
+        parameters = (earlier, earlier, later, later) if horizon else (earlier, later)
+        return bool(connection.fetch(applied_between_query(horizon=horizon), parameters))
 
     def reached(self, projection: str, position: int) -> bool:
         """Return whether `projection` has applied (or passed) the event at `position`."""
@@ -307,7 +374,17 @@ class SQLProjections:
         return int(rows[0][0]) > 0
 
     def status(self, projection: str, *, stalled_after: float = 0.2) -> ProjectionStatus:
-        """Return `projection`'s lag, and whether events are held back longer than that."""
+        """Return `projection`'s lag, and whether events are held back longer than that.
+
+        On PostgreSQL, ``pending`` and ``seconds_behind`` count the committed events that
+        an open transaction still holds back from readers. With the xid8 horizon (the
+        default), any transaction that has written anything, in any database of the
+        cluster, holds every reader back while it is open; ``stall_reason`` names the
+        oldest (backend pid, database, application, state, age), or, with the table
+        lock, the lock's holder. Set ``idle_in_transaction_session_timeout`` on the server
+        (or per role) to end transactions forgotten open: it bounds such stalls. Naming
+        another role's backend needs the ``pg_read_all_stats`` role.
+        """
         with self._connections() as connection:
             horizon = self._horizon(connection)
             rows = connection.fetch(
@@ -333,8 +410,15 @@ class SQLProjections:
     def _stall_reason(
         self, connection: SQLConnection, stalled_after: float
     ) -> str | None:
-        del connection, stalled_after
-        return None
+        if connection.dialect != "postgresql":
+            return None  # SQLite: one writer at a time, and readers see every commit
+        if self._horizon(connection):
+            rows = connection.fetch(HELD_BACK, (stalled_after,))
+            if int(rows[0][0]) > 0:
+                holder = connection.fetch(OLDEST_TRANSACTION)
+                return horizon_stall(holder[0] if holder else None)
+        rows = connection.fetch(LOCK_HOLDER, (stalled_after,))
+        return lock_stall(rows[0]) if rows else None
 
     def lease(self, projection: str, *, ttl: float) -> Lease:
         """Return the lease of `projection`: a lease row; a dead holder loses it after `ttl` s."""

@@ -107,7 +107,9 @@ class AsyncInMemoryProjections:
             self.log, projection, generation, replaying=replaying
         )
         yield tx
-        self.log.apply_projection(checkpoint, after, to, tx.staged)
+        self.log.apply_projection(
+            checkpoint, after, to, tx.staged, projection=projection, generation=generation
+        )
         for callback in tx.callbacks:
             callback()
 
@@ -116,6 +118,7 @@ class AsyncInMemoryProjections:
         projection: str,
         event: RecordedEvent,
         *,
+        generation: int,
         checkpoint: str,
         after: int,
         attempts: int,
@@ -132,7 +135,7 @@ class AsyncInMemoryProjections:
             error=error,
             parked_at=datetime.now(UTC),
         )
-        self.log.park(checkpoint, after, letter)
+        self.log.park(checkpoint, after, letter, generation=generation)
 
     async def dead_letters(self, projection: str) -> list[DeadLetter]:
         """Return the events `projection` parked, oldest first."""
@@ -147,7 +150,10 @@ class AsyncInMemoryProjections:
         return self.log.start_rebuild(checked_projection_name(projection))
 
     async def swap(self, projection: str, generation: int) -> None:
-        """Make a rebuilt `generation` the one readers see, and its checkpoint the live one."""
+        """Make a rebuilt `generation` the one readers see, and its checkpoint the live one.
+
+        Raises `CheckpointConflictError` when the live checkpoint is ahead of the rebuilt one.
+        """
         self.log.swap(projection, generation)
 
     async def reached(self, projection: str, position: int) -> bool:

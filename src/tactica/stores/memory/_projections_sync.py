@@ -108,7 +108,9 @@ class InMemoryProjections:
             self.log, projection, generation, replaying=replaying
         )
         yield tx
-        self.log.apply_projection(checkpoint, after, to, tx.staged)
+        self.log.apply_projection(
+            checkpoint, after, to, tx.staged, projection=projection, generation=generation
+        )
         for callback in tx.callbacks:
             callback()
 
@@ -117,6 +119,7 @@ class InMemoryProjections:
         projection: str,
         event: RecordedEvent,
         *,
+        generation: int,
         checkpoint: str,
         after: int,
         attempts: int,
@@ -133,7 +136,7 @@ class InMemoryProjections:
             error=error,
             parked_at=datetime.now(UTC),
         )
-        self.log.park(checkpoint, after, letter)
+        self.log.park(checkpoint, after, letter, generation=generation)
 
     def dead_letters(self, projection: str) -> list[DeadLetter]:
         """Return the events `projection` parked, oldest first."""
@@ -148,7 +151,10 @@ class InMemoryProjections:
         return self.log.start_rebuild(checked_projection_name(projection))
 
     def swap(self, projection: str, generation: int) -> None:
-        """Make a rebuilt `generation` the one readers see, and its checkpoint the live one."""
+        """Make a rebuilt `generation` the one readers see, and its checkpoint the live one.
+
+        Raises `CheckpointConflictError` when the live checkpoint is ahead of the rebuilt one.
+        """
         self.log.swap(projection, generation)
 
     def reached(self, projection: str, position: int) -> bool:

@@ -13,7 +13,13 @@ from datetime import UTC, datetime
 
 from tactica.errors import CheckpointConflictError
 from tactica.ports._events import RecordedEvent
-from tactica.ports._projection_records import DeadLetter, ProjectionStatus, generation_checkpoint
+from tactica.ports._projection_records import (
+    DeadLetter,
+    ProjectionStatus,
+    generation_checkpoint,
+    rebuild_behind,
+    stale_generation,
+)
 
 __all__ = ["Collection", "InMemoryReadModels", "Writes"]
 
@@ -43,9 +49,30 @@ class InMemoryReadModels:
             raise CheckpointConflictError(checkpoint, after)
         self._checkpoints[checkpoint] = to
 
-    def apply_projection(self, checkpoint: str, after: int, to: int, writes: Writes) -> None:
-        """Move `checkpoint` from `after` to `to` and apply `writes`, or raise and do neither."""
+    def _fence(self, projection: str, checkpoint: str, after: int, generation: int) -> None:
+        # The live checkpoint moves only with the generation readers see: a runner that
+        # read the generation before a swap would otherwise go on writing the old one.
+        current = self._generations.get(projection, 1)
+        if checkpoint == projection and generation != current:
+            raise stale_generation(projection, after, generation, current)
+
+    def apply_projection(
+        self,
+        checkpoint: str,
+        after: int,
+        to: int,
+        writes: Writes,
+        *,
+        projection: str,
+        generation: int,
+    ) -> None:
+        """Move `checkpoint` from `after` to `to` and apply `writes`, or raise and do neither.
+
+        `writes` are for `generation` of `projection`: the live checkpoint moves only while
+        readers see that generation.
+        """
         with self._lock:
+            self._fence(projection, checkpoint, after, generation)
             self._move_checkpoint(checkpoint, after, to)
             for collection, changes in writes.items():
                 stored = self._documents.setdefault(collection, {})
@@ -55,9 +82,10 @@ class InMemoryReadModels:
                     else:
                         stored[key] = document
 
-    def park(self, checkpoint: str, after: int, letter: DeadLetter) -> None:
+    def park(self, checkpoint: str, after: int, letter: DeadLetter, *, generation: int) -> None:
         """Keep `letter` and move `checkpoint` from `after` past its event, or do neither."""
         with self._lock:
+            self._fence(letter.projection, checkpoint, after, generation)
             self._move_checkpoint(checkpoint, after, letter.position)
             self._dead_letters.setdefault(letter.projection, []).append(letter)
 
@@ -93,14 +121,27 @@ class InMemoryReadModels:
             return generation
 
     def swap(self, projection: str, generation: int) -> None:
-        """Make `generation` the one readers see; its checkpoint becomes the live one."""
+        """Make `generation` the one readers see; its checkpoint becomes the live one.
+
+        Raises `CheckpointConflictError` if the live checkpoint has applied events the
+        rebuilt one has not.
+        """
         with self._lock:
             old = self._generations.get(projection, 1)
-            rebuilt = generation_checkpoint(projection, generation)
-            self._checkpoints[projection] = self._checkpoints.pop(rebuilt, 0)
+            name = generation_checkpoint(projection, generation)
+            rebuilt = self._checkpoints.get(name, 0)
+            live = self._checkpoints.get(projection, 0)
+            if self._applied_between(rebuilt, live):
+                raise rebuild_behind(projection, rebuilt, live)
+            self._checkpoints.pop(name, None)
+            self._checkpoints[projection] = rebuilt
             self._generations[projection] = generation
             for collection in [c for c in self._documents if c[:2] == (projection, old)]:
                 del self._documents[collection]
+
+    def _applied_between(self, rebuilt: int, live: int) -> bool:
+        """Return whether an event lies after `rebuilt` and at or before `live`."""
+        return rebuilt < min(live, len(self._all))
 
     def status(self, projection: str) -> ProjectionStatus:
         """Return how far `projection` is behind the log's head."""

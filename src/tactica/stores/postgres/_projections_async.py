@@ -1,4 +1,4 @@
-"""Projections on PostgreSQL (async colour): advisory-lock leases, LISTEN wake-ups, stalls.
+"""Projections on PostgreSQL (async colour): advisory-lock leases and LISTEN wake-ups.
 
 The lease is a session advisory lock on a connection of its own: the server frees it the
 moment the holder's connection dies, so a standby takes over at its next poll. Writers
@@ -21,7 +21,6 @@ from tactica.ports._projections_async import AsyncLease, AsyncListener
 from tactica.stores._sql._event_rows import NOTIFY_CHANNEL
 from tactica.stores._sql._identifiers import quoted
 from tactica.stores._sql._projections_async import AsyncSQLProjections
-from tactica.stores._sql._protocol_async import AsyncSQLConnection
 from tactica.stores._wakeups import AsyncInProcessListener
 from tactica.stores.postgres._connection import AsyncPostgresConnection
 
@@ -138,24 +137,3 @@ class AsyncPostgresProjections(AsyncSQLProjections):
             yield listener
         finally:
             await listener.close()
-
-    async def _stall_reason(
-        self, connection: AsyncSQLConnection, stalled_after: float
-    ) -> str | None:
-        if self.global_order == "horizon":
-            rows = await connection.fetch(
-                "SELECT COUNT(*) FROM tactica_events"
-                " WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())"
-                " AND recorded_at < clock_timestamp() - make_interval(secs => ?)",
-                (stalled_after,),
-            )
-            if int(rows[0][0]) > 0:
-                return "a transaction older than the held-back events is still open"
-        rows = await connection.fetch(
-            "SELECT COUNT(*) FROM pg_locks WHERE relation = to_regclass('tactica_events')"
-            " AND NOT granted AND waitstart < clock_timestamp() - make_interval(secs => ?)",
-            (stalled_after,),
-        )
-        if int(rows[0][0]) > 0:
-            return "writers wait for a lock on the events table"
-        return None

@@ -1,5 +1,5 @@
 # Generated from _projections_async.py by tools/unasync.py; do not edit. Run `make codegen`.
-"""Projections on PostgreSQL (sync colour): advisory-lock leases, LISTEN wake-ups, stalls.
+"""Projections on PostgreSQL (sync colour): advisory-lock leases and LISTEN wake-ups.
 
 The lease is a session advisory lock on a connection of its own: the server frees it the
 moment the holder's connection dies, so a standby takes over at its next poll. Writers
@@ -22,7 +22,6 @@ from tactica.ports._projections_sync import Lease, Listener
 from tactica.stores._sql._event_rows import NOTIFY_CHANNEL
 from tactica.stores._sql._identifiers import quoted
 from tactica.stores._sql._projections_sync import SQLProjections
-from tactica.stores._sql._protocol_sync import SQLConnection
 from tactica.stores._wakeups import InProcessListener
 from tactica.stores.postgres._connection import PostgresConnection
 
@@ -139,24 +138,3 @@ class PostgresProjections(SQLProjections):
             yield listener
         finally:
             listener.close()
-
-    def _stall_reason(
-        self, connection: SQLConnection, stalled_after: float
-    ) -> str | None:
-        if self.global_order == "horizon":
-            rows = connection.fetch(
-                "SELECT COUNT(*) FROM tactica_events"
-                " WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())"
-                " AND recorded_at < clock_timestamp() - make_interval(secs => ?)",
-                (stalled_after,),
-            )
-            if int(rows[0][0]) > 0:
-                return "a transaction older than the held-back events is still open"
-        rows = connection.fetch(
-            "SELECT COUNT(*) FROM pg_locks WHERE relation = to_regclass('tactica_events')"
-            " AND NOT granted AND waitstart < clock_timestamp() - make_interval(secs => ?)",
-            (stalled_after,),
-        )
-        if int(rows[0][0]) > 0:
-            return "writers wait for a lock on the events table"
-        return None

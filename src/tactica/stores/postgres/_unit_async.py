@@ -10,7 +10,7 @@ from psycopg_pool import AsyncConnectionPool
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
 from tactica.stores.postgres._connection import AsyncPostgresConnection
-from tactica.uow._sql_async import AsyncSQLUnitOfWork
+from tactica.uow._sql_async import AsyncSQLUnitOfWork, async_checked_inline
 
 __all__ = ["AsyncPostgresUnitOfWork"]
 
@@ -36,6 +36,7 @@ class AsyncPostgresUnitOfWork(AsyncSQLUnitOfWork):
         connection goes back when the unit of work is left. With `namespace`, tactica's
         tables are those of that PostgreSQL schema. They must exist: `create_schema`.
         """
+        async_checked_inline(inline)  # before the connection opens: a refusal leaks nothing
         super().__init__(
             AsyncPostgresConnection(source, namespace=namespace), codec=codec, inline=inline
         )

@@ -11,7 +11,7 @@ from psycopg_pool import ConnectionPool
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
 from tactica.stores.postgres._connection import PostgresConnection
-from tactica.uow._sql_sync import SQLUnitOfWork
+from tactica.uow._sql_sync import SQLUnitOfWork, checked_inline
 
 __all__ = ["PostgresUnitOfWork"]
 
@@ -37,6 +37,7 @@ class PostgresUnitOfWork(SQLUnitOfWork):
         connection goes back when the unit of work is left. With `namespace`, tactica's
         tables are those of that PostgreSQL schema. They must exist: `create_schema`.
         """
+        checked_inline(inline)  # before the connection opens: a refusal leaks nothing
         super().__init__(
             PostgresConnection(source, namespace=namespace), codec=codec, inline=inline
         )

@@ -10,7 +10,7 @@ from tactica.projections._projection import ProjectionLike
 from tactica.stores.sqlalchemy._compat import AsyncSession
 from tactica.stores.sqlalchemy._connection_async import AsyncSQLAlchemyConnection
 from tactica.stores.sqlalchemy._repository_async import AsyncSQLAlchemyRepository
-from tactica.uow._sql_async import AsyncSQLUnitOfWork
+from tactica.uow._sql_async import AsyncSQLUnitOfWork, async_checked_inline
 
 __all__ = ["AsyncSQLAlchemyUnitOfWork"]
 
@@ -38,6 +38,7 @@ class AsyncSQLAlchemyUnitOfWork(AsyncSQLUnitOfWork):
 
         tactica's tables must exist in that database: `async_create_schema`.
         """
+        async_checked_inline(inline)  # before the session is made: a refusal leaves none
         self.session = session_factory()
         self._session_connection = AsyncSQLAlchemyConnection(self.session)
         super().__init__(self._session_connection, codec=codec, inline=inline)

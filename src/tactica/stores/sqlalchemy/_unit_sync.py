@@ -11,7 +11,7 @@ from tactica.projections._projection import ProjectionLike
 from tactica.stores.sqlalchemy._compat import Session
 from tactica.stores.sqlalchemy._connection_sync import SQLAlchemyConnection
 from tactica.stores.sqlalchemy._repository_sync import SQLAlchemyRepository
-from tactica.uow._sql_sync import SQLUnitOfWork
+from tactica.uow._sql_sync import SQLUnitOfWork, checked_inline
 
 __all__ = ["SQLAlchemyUnitOfWork"]
 
@@ -39,6 +39,7 @@ class SQLAlchemyUnitOfWork(SQLUnitOfWork):
 
         tactica's tables must exist in that database: `create_schema`.
         """
+        checked_inline(inline)  # before the session is made: a refusal leaves none
         self.session = session_factory()
         self._session_connection = SQLAlchemyConnection(self.session)
         super().__init__(self._session_connection, codec=codec, inline=inline)
