@@ -18,7 +18,7 @@ from msgspec.structs import replace
 from tactica.errors import TacticaError
 from tactica.outbox import OutboxMessage
 from tactica.ports import ANY, AppendResult, Expected, NewEvent, StreamAppend
-from tactica.ports._events import checked_append, checked_checkpoint
+from tactica.ports._events import checked_appends, checked_checkpoint
 from tactica.stores.memory import InMemoryEventLog, InMemoryEventStore
 from tactica.testing import EventStoreContract
 
@@ -82,17 +82,32 @@ class StoreTrustingPayloads(InMemoryEventStore):
         outbox: Sequence[OutboxMessage] = (),
         checkpoint: tuple[str, int] | None = None,
     ) -> list[AppendResult]:
-        checked = []
-        for part in appends:
-            stand_ins = [
-                replace(event, payload=b"{}") if isinstance(event, NewEvent) else event
-                for event in part.events
-            ]
-            stream_id, _, expected = checked_append(
-                part.stream_id, stand_ins, part.expected_version, max_bytes=self.max_event_bytes
+        stand_ins = [
+            StreamAppend(
+                part.stream_id,
+                [
+                    replace(event, payload=b"{}") if isinstance(event, NewEvent) else event
+                    for event in part.events
+                ],
+                part.expected_version,
             )
-            checked.append((stream_id, tuple(part.events), expected))
-        return self.log.commit(checked, tuple(outbox), checked_checkpoint(checkpoint))
+            for part in appends
+        ]
+        checked = [
+            (
+                stream_id,
+                tuple(
+                    replace(event, payload=original.payload)
+                    for event, original in zip(events, part.events, strict=True)
+                ),
+                expected,
+            )
+            for (stream_id, events, expected), part in zip(
+                checked_appends(stand_ins, max_bytes=self.max_event_bytes), appends, strict=True
+            )
+        ]
+        messages = self.checked_outbox(outbox)
+        return self.log.commit(checked, messages, checked_checkpoint(checkpoint))
 
 
 class Contract(EventStoreContract):
@@ -131,6 +146,7 @@ TWINS: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]] = {
             _plain("test_no_stream_stream_exists_and_any_check_what_they_say"),
             _plain("test_a_multi_stream_commit_is_all_or_nothing"),
             _plain("test_concurrent_appends_at_one_version_have_exactly_one_winner"),
+            _plain("test_the_largest_64_bit_arguments_are_accepted"),
         ],
     ),
     "multi-stream commit applied part by part": (
