@@ -151,6 +151,10 @@ class MsgspecFormat:
         # AssertionError comes from check_invariants: msgspec converts only ValueError.
         if isinstance(error, msgspec.DecodeError | UnicodeDecodeError | AssertionError):
             return MessageDecodeError(self.name, str(error))
+        if isinstance(error, TypeError):
+            # msgspec wraps a TypeError raised while building the value: this one is about
+            # the document itself, which is not bytes or str.
+            return MessageDecodeError(self.name, f"the document is not JSON text: {error}")
         return error
 
 
