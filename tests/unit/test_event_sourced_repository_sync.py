@@ -334,6 +334,24 @@ def test_a_repository_appends_each_event_once_across_commits(
     ]
 
 
+def test_events_pulled_between_commits_never_hide_the_next_ones(
+    model: SimpleNamespace,
+) -> None:
+    """Appended events are known by event id: a new event at a freed address is still new."""
+    store = InMemoryEventStore()
+    repository = EventSourcedRepository(model.Account, store)
+    account = model.Account.open("acc-1", "Ada")
+    repository.add(account)
+    for amount in range(1, 41):
+        repository.commit()
+        account.pull_events()
+        account.deposit(amount)
+    repository.commit()
+    stored = store.read(repository.stream_id("acc-1"))
+    assert len(stored) == 41
+    assert (EventSourcedRepository(model.Account, store).get("acc-1")).balance == 820
+
+
 def test_old_events_are_upcast_when_an_aggregate_is_loaded(model: SimpleNamespace) -> None:
     """A stream written at an older schema replays through the upcasters."""
 

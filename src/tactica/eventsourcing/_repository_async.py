@@ -112,7 +112,7 @@ class AsyncEventSourcedRepository(Generic[A, TId]):
         self.snapshot_every = check_count("snapshot_every", snapshot_every, 1)
         self._identity: dict[Any, A] = {}
         self._versions: dict[Any, int] = {}
-        self._appended: dict[Any, set[int]] = {}
+        self._appended: dict[Any, set[object]] = {}
 
     def stream_id(self, aggregate_id: object) -> str:
         """Return the stream of the aggregate with this id."""
@@ -279,7 +279,7 @@ class AsyncEventSourcedRepository(Generic[A, TId]):
         appends: list[StreamAppend] = []
         for aggregate_id, aggregate in self._identity.items():
             done = self._appended[aggregate_id]
-            fresh = [e for e in getattr(aggregate, "pending_events", ()) if id(e) not in done]
+            fresh = [e for e in getattr(aggregate, "pending_events", ()) if _key(e) not in done]
             if fresh:
                 owner = f"the aggregate {self.aggregate_type.__qualname__} {aggregate_id!r:.80}"
                 events = readable_new_events(self.codec, fresh, owner)
@@ -296,7 +296,7 @@ class AsyncEventSourcedRepository(Generic[A, TId]):
                 continue
             self._versions[aggregate_id] = result.stream_version
             pending = getattr(aggregate, "pending_events", ())
-            self._appended[aggregate_id].update(id(event) for event in pending)
+            self._appended[aggregate_id].update(_key(event) for event in pending)
 
     async def commit(self) -> None:
         """Append every tracked aggregate's new events, all streams in one commit."""
@@ -321,6 +321,11 @@ class AsyncEventSourcedRepository(Generic[A, TId]):
         replay: Any = getattr(self.aggregate_type, "replay")  # noqa: B009 - checked in __init__
         aggregate: A = replay(aggregate_id, events)
         return aggregate
+
+
+def _key(event: object) -> object:
+    # By event id, not id(): the id of a pulled (freed) event is reused by the next one.
+    return getattr(event, "event_id", None) or id(event)
 
 
 def _id(aggregate: object) -> Any:
