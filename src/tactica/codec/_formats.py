@@ -132,7 +132,12 @@ def _dataclass_annotations(cls: type) -> dict[str, object]:
 
 
 def _dec_hook(kind: Any, value: Any) -> Any:
-    """Build the types msgspec does not know from what it decoded: `FrozenDict` for now."""
+    """Build the types msgspec does not know from what it decoded: `FrozenDict` for now.
+
+    A field declared ``object`` takes what JSON holds, as one declared ``Any`` does.
+    """
+    if kind is object:
+        return value
     origin = typing.get_origin(kind) or kind
     if isinstance(origin, type) and issubclass(origin, FrozenDict) and isinstance(value, dict):
         arguments = typing.get_args(kind)

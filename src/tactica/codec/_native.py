@@ -46,9 +46,9 @@ _building: set[type] = set()
 
 def _describe(value: object) -> str:
     kind = type(value)
-    module = "" if kind.__module__ == "builtins" else f"{kind.__module__}."
-    name = f"{module}{kind.__qualname__}"
-    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+    if kind.__module__ == "builtins":
+        return f"{'an' if kind.__name__[0] in 'aeiou' else 'a'} {kind.__name__}"
+    return f"a value of type {kind.__module__}.{kind.__qualname__}"
 
 
 def _reads_back_as(value: object) -> str:
@@ -130,27 +130,20 @@ def untyped_checkers(annotations: Mapping[str, object]) -> tuple[tuple[str, Chec
 def class_checkers(cls: type) -> tuple[tuple[str, Checker], ...]:
     """Return the checks a value of `cls` needs before it is encoded (none for most classes).
 
-    A dataclass or pydantic model: one per field that can hold an untyped value (type
-    variables bound by its generic bases are typed). A plain ``dict``, ``list``, ``tuple``,
-    ``set`` or ``frozenset`` encoded by itself: its members are untyped (field ``""``).
+    One per field of a dataclass or pydantic model that can hold an untyped value (type
+    variables bound by its generic bases are typed). A plain container encoded by itself
+    has no declared member type here (the reader may decode it as ``tuple[Loan, ...]``),
+    so it is not checked.
     """
-    if cls in (dict, list, tuple, set, frozenset) or (
-        issubclass(cls, dict) and cls.__module__.startswith("tactica.")
-    ):
-        checker = _bare(cls)
-        return () if checker is None else (("", checker),)
     return _plan(cls, None)
 
 
 def first_not_native(
     value: object, checkers: tuple[tuple[str, Checker], ...]
 ) -> tuple[str, str] | None:
-    """Return the path of the first value in `value`'s fields that would read back different.
-
-    The field ``""`` stands for `value` itself.
-    """
+    """Return the path of the first value in `value`'s fields that would read back different."""
     for name, checker in checkers:
-        problem = checker(getattr(value, name), f"$.{name}") if name else checker(value, "$")
+        problem = checker(getattr(value, name), f"$.{name}")
         if problem is not None:
             return problem
     return None
