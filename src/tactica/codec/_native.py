@@ -127,7 +127,7 @@ def untyped_checkers(annotations: Mapping[str, object]) -> tuple[tuple[str, Chec
     return tuple(found)
 
 
-def class_checkers(cls: type) -> tuple[tuple[str, Checker], ...]:
+def class_checkers(cls: type[object]) -> tuple[tuple[str, Checker], ...]:
     """Return the checks a value of `cls` needs before it is encoded (none for most classes).
 
     One per field of a dataclass or pydantic model that can hold an untyped value (type
@@ -149,7 +149,7 @@ def first_not_native(
     return None
 
 
-def _checker(annotation: object) -> Checker | None:  # noqa: C901, PLR0911, PLR0912 - one case per form
+def _checker(annotation: object) -> Checker | None:  # noqa: PLR0911 - one case per form
     """Return the checker for a value declared `annotation`, or None if it holds no Any."""
     while isinstance(annotation, typing.NewType):
         annotation = annotation.__supertype__
@@ -173,9 +173,14 @@ def _checker(annotation: object) -> Checker | None:  # noqa: C901, PLR0911, PLR0
     if origin in (typing.Union, types.UnionType):
         return _union([(member, _checker(member)) for member in arguments])
     if isinstance(annotation, type) and not arguments:
-        return _bare(annotation)
+        return _bare(cast("type[object]", annotation))
     if not isinstance(origin, type):
         return None
+    return _parametrised(cast("type[object]", origin), arguments)
+
+
+def _parametrised(origin: type[object], arguments: tuple[Any, ...]) -> Checker | None:
+    """Return the checker for ``origin[arguments]``: a container, or a generic class."""
     if issubclass(origin, Mapping):
         key, member = arguments if len(arguments) == 2 else (Any, Any)  # noqa: PLR2004
         key_check = _key_native if _checker(key) is not None else None
@@ -193,25 +198,27 @@ def _checker(annotation: object) -> Checker | None:  # noqa: C901, PLR0911, PLR0
     return _fields_of(origin, dict(zip(parameters, arguments, strict=False)))
 
 
-def _bare(annotation: type) -> Checker | None:
+def _bare(annotation: type[object]) -> Checker | None:
     """Return the checker for a value declared as a plain class."""
-    if issubclass(annotation, str | bytes | bytearray) or typing.is_typeddict(annotation):
+    cls: type[object] = annotation  # kept unnarrowed by the issubclass checks below
+    if issubclass(annotation, str | bytes | bytearray) or typing.is_typeddict(cls):
         return None
-    if _is_named_tuple(annotation) or _has_fields(annotation):
-        return _fields_of(annotation)  # a value object (pydantic models are iterable too)
+    if _is_named_tuple(cls) or _has_fields(cls):
+        return _fields_of(cls)  # a value object (pydantic models are iterable too)
     if issubclass(annotation, Mapping):
         return _mapping(_key_native, _native)  # a bare dict: str keys, untyped values
     if issubclass(annotation, Iterable):
         return _members(_native)
-    return _fields_of(annotation)
+    return _fields_of(cls)
 
 
-def _has_fields(annotation: type) -> bool:
+def _has_fields(annotation: type[object]) -> bool:
     return dataclasses.is_dataclass(annotation) or hasattr(annotation, "__pydantic_serializer__")
 
 
-def _is_named_tuple(annotation: type) -> bool:
-    return issubclass(annotation, tuple) and hasattr(annotation, "_fields")
+def _is_named_tuple(annotation: type[object]) -> bool:
+    cls: type[object] = annotation  # kept unnarrowed by issubclass
+    return issubclass(annotation, tuple) and hasattr(cls, "_fields")
 
 
 def _mapping(key_check: Checker | None, member_check: Checker | None) -> Checker:
@@ -249,7 +256,8 @@ def _positions(checks: list[Checker | None]) -> Checker:
     def check(value: object, path: str) -> tuple[str, str] | None:
         if not isinstance(value, tuple):
             return None
-        for index, (member, member_check) in enumerate(zip(value, checks, strict=False)):
+        members = cast("tuple[object, ...]", value)
+        for index, (member, member_check) in enumerate(zip(members, checks, strict=False)):
             if member_check is not None:
                 problem = member_check(member, f"{path}[{index}]")
                 if problem is not None:
@@ -287,7 +295,7 @@ def _union(members: list[tuple[object, Checker | None]]) -> Checker | None:
     return check
 
 
-def _fields_of(cls: type, mapping: Mapping[object, object] | None = None) -> Checker | None:
+def _fields_of(cls: type[object], mapping: Mapping[object, object] | None = None) -> Checker | None:
     """Return the checker of a class's own fields (a value object), or None if none is Any."""
     if mapping:
         plan = _plan(cls, mapping)
@@ -299,7 +307,7 @@ def _fields_of(cls: type, mapping: Mapping[object, object] | None = None) -> Che
     return None if not plan else _instance(_plan_of)
 
 
-def _plan_of(kind: type) -> tuple[tuple[str, Checker], ...]:
+def _plan_of(kind: type[object]) -> tuple[tuple[str, Checker], ...]:
     plan = _plans.get(kind)
     return plan if plan is not None else _plan(kind, None)
 
@@ -315,7 +323,9 @@ def _instance(plan_for: Callable[[type], tuple[tuple[str, Checker], ...]]) -> Ch
     return check
 
 
-def _plan(cls: type, mapping: Mapping[object, object] | None) -> tuple[tuple[str, Checker], ...]:
+def _plan(
+    cls: type[object], mapping: Mapping[object, object] | None
+) -> tuple[tuple[str, Checker], ...]:
     if mapping is None:
         cached = _plans.get(cls)
         if cached is not None:
@@ -333,7 +343,7 @@ def _plan(cls: type, mapping: Mapping[object, object] | None) -> tuple[tuple[str
     return plan
 
 
-def _field_annotations(cls: type) -> dict[str, object]:
+def _field_annotations(cls: type[object]) -> dict[str, object]:
     fields: Any = getattr(cls, "model_fields", None)
     if isinstance(fields, dict) and hasattr(cls, "__pydantic_serializer__"):
         infos = cast("dict[str, Any]", fields)
@@ -358,7 +368,7 @@ def _field_annotations(cls: type) -> dict[str, object]:
     return {name: substitute(hints.get(name, Any), bound) for name in names}
 
 
-def _generic_arguments(cls: type) -> dict[object, object]:
+def _generic_arguments(cls: type[object]) -> dict[object, object]:
     """Return what the generic bases of `cls` bind their type variables to.
 
     ``class Account(EventSourcedAggregate[str, ...])`` binds the ``TId`` of ``Entity`` to

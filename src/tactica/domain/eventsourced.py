@@ -11,7 +11,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from tactica.errors import ConfigurationError
 
@@ -114,13 +114,13 @@ def event_classes(argument: object) -> tuple[type, ...]:
 
     ``Any``, ``object``, type variables and forward references name no class.
     """
-    alias_type = getattr(typing, "TypeAliasType", None)  # ``type X = A | B``, Python 3.12+
+    alias_type: Any = getattr(typing, "TypeAliasType", None)  # ``type X = A | B``, 3.12+
     while alias_type is not None and isinstance(argument, alias_type):
-        argument = argument.__value__  # pyright: ignore[reportAttributeAccessIssue]
+        argument = cast("Any", argument).__value__
     if typing.get_origin(argument) is typing.Annotated:
         argument = typing.get_args(argument)[0]
     union = typing.get_origin(argument) in (typing.Union, types.UnionType)
-    members = typing.get_args(argument) if union else (argument,)
+    members: tuple[object, ...] = typing.get_args(argument) if union else (argument,)
     return tuple(kind for kind in members if isinstance(kind, type) and kind not in (object, Any))
 
 
@@ -128,12 +128,12 @@ def substitute(annotation: object, mapping: Mapping[object, object]) -> object:
     """Return `annotation` with the type variables of `mapping` replaced by their values."""
     if isinstance(annotation, typing.TypeVar):
         return mapping.get(annotation, annotation)
-    parameters: tuple[object, ...] = getattr(annotation, "__parameters__", ())
-    if not parameters or not isinstance(parameters, tuple):
+    parameters: object = getattr(annotation, "__parameters__", ())
+    if not isinstance(parameters, tuple) or not parameters:
         return annotation
     try:
         form: Any = annotation
-        return form[tuple(mapping.get(p, p) for p in parameters)]
+        return form[tuple(mapping.get(p, p) for p in cast("tuple[object, ...]", parameters))]
     except TypeError:
         return annotation
 
