@@ -321,7 +321,11 @@ def show_race_and_snapshot(bus: MessageBus, store: CountingEventStore) -> None:
     with LedgerWork(store) as uow:
         store.events_read = 0
         lamp = uow.ledgers.get("LAMP")
-        print(f"the next load folds {store.events_read} event onto it: {describe(lamp)}")
+        read = store.events_read
+        print(
+            f"the next load reads {read} events, the snapshot's own (proving the stream reaches "
+            f"it) and {read - 1} to fold onto it: {describe(lamp)}"
+        )
     replayed = EventSourcedRepository[StockLedger, str](
         StockLedger, store, codec=stock_ledger.codec, upcasters=stock_ledger.upcasters
     ).get("LAMP")

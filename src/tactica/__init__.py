@@ -29,6 +29,7 @@ from tactica.errors import (
     SerializationError,
     TacticaError,
     UnknownMessageTypeError,
+    UnreadableEventError,
     UpcastError,
 )
 from tactica.messaging import AsyncMessageBus, Handlers, MessageBus
@@ -70,6 +71,7 @@ __all__ = [
     "TacticaError",
     "TypeRegistry",
     "UnknownMessageTypeError",
+    "UnreadableEventError",
     "UpcastError",
     "Upcasters",
     "current_message_context",

@@ -49,6 +49,7 @@ __all__ = [
     "UnitOfWorkError",
     "UnknownMessageTypeError",
     "UnknownUpcasterTypeError",
+    "UnreadableEventError",
     "UpcastError",
     "UpcasterBeyondCurrentVersionError",
     "UpcasterGapError",
@@ -309,14 +310,33 @@ class UnknownMessageTypeError(SerializationError, LookupError):
     imported. Register the class (or an alias for its old name) to read such data.
     """
 
-    def __init__(self, type_name: str, known: int) -> None:
-        """Name the unknown type and how many names the registry knows."""
+    def __init__(
+        self,
+        type_name: str,
+        known: int,
+        *,
+        event_id: object = None,
+        stream_id: object = None,
+        stream_version: object = None,
+        position: object = None,
+    ) -> None:
+        """Name the unknown type, how many names the registry knows, and the stored event.
+
+        ``event_id``, ``stream_id``, ``stream_version`` and ``position`` name the stored
+        event that carried the name, when it was read from a store (else ``None``).
+        """
         shown = type_name if len(type_name) <= _SHOWN else type_name[:_SHOWN] + "..."
+        stored = _stored_event(event_id, stream_id, stream_version, position)
         super().__init__(
-            f"unknown message type {shown!r} (the registry knows {known} names); "
+            f"unknown message type {shown!r}{stored} (the registry knows {known} names); "
             "register the class, or add the old name to its aliases if it was renamed"
         )
         self.type_name = type_name
+        self.known = known
+        self.event_id = event_id
+        self.stream_id = stream_id
+        self.stream_version = stream_version
+        self.position = position
 
 
 class DuplicateMessageTypeError(ConfigurationError):
@@ -327,16 +347,33 @@ class MessageDecodeError(SerializationError, ValueError):
     """Bytes could not be decoded into the requested message type.
 
     ``type_name`` names the target type, ``field`` the JSON path of the offending field
-    (``None`` when the document as a whole is malformed) and ``reason`` the cause.
+    (``None`` when the document as a whole is malformed) and ``reason`` the cause. When
+    the bytes were a stored event, ``event_id``, ``stream_id``, ``stream_version`` and
+    ``position`` say which one (else they are ``None``).
     """
 
-    def __init__(self, type_name: str, reason: str, field: str | None = None) -> None:
-        """Describe which type, which field and why decoding failed."""
+    def __init__(
+        self,
+        type_name: str,
+        reason: str,
+        field: str | None = None,
+        *,
+        event_id: object = None,
+        stream_id: object = None,
+        stream_version: object = None,
+        position: object = None,
+    ) -> None:
+        """Describe which type, which field, which stored event and why decoding failed."""
         where = f" at field {field!r}" if field else ""
-        super().__init__(f"cannot decode {type_name}{where}: {reason}")
+        stored = _stored_event(event_id, stream_id, stream_version, position)
+        super().__init__(f"cannot decode {type_name}{where}{stored}: {reason}")
         self.type_name = type_name
         self.field = field
         self.reason = reason
+        self.event_id = event_id
+        self.stream_id = stream_id
+        self.stream_version = stream_version
+        self.position = position
 
 
 class MessageEncodeError(SerializationError, ValueError):
@@ -358,6 +395,30 @@ class StoredDataError(SerializationError):
     known) and the column that does not hold what tactica writes there. tactica never
     writes such a row: restore it from a backup, or correct the column by hand.
     """
+
+
+class UnreadableEventError(SerializationError):
+    """An aggregate or decider produced an event its own codec could not read back.
+
+    Raised when committing, before anything is written: the codec's `TypeRegistry` does not
+    know the event's registered name, or resolves it to another class, so every later load
+    of the stream would fail. ``type_name`` is the event's registered name, ``event_type``
+    its class and ``owner`` the aggregate (or decider) that produced it. Declare the event
+    in the aggregate's event union (its second type argument) or register it in the codec.
+    """
+
+    def __init__(self, event_type: type, type_name: str, owner: str, problem: str) -> None:
+        """Name the event type, its registered name, who produced it and what is wrong."""
+        shown = f"{event_type.__module__}.{event_type.__qualname__}"
+        super().__init__(
+            f"{owner} produced an event of type {shown} (registered name {type_name!r}) that "
+            f"its codec cannot read back: {problem}; declare the event in the aggregate's "
+            "event union (EventSourcedAggregate[Id, A | B | ...]) or register it in the "
+            "codec's TypeRegistry. Nothing was stored"
+        )
+        self.event_type = event_type
+        self.type_name = type_name
+        self.owner = owner
 
 
 class DuplicateHandlerError(ConfigurationError):
@@ -425,8 +486,9 @@ class UpcastError(SerializationError):
     Raised instead of returning a half-upcast document: a step is missing, an upcaster
     raised or returned something other than a dict, or the upcast document does not decode
     as the current version. ``type_name`` is the stored type name, ``stored_version`` and
-    ``current_version`` the versions, ``event_id`` and ``stream_id`` the event's identity
-    when the caller knew it (else ``None``) and ``reason`` the cause.
+    ``current_version`` the schema versions, ``event_id``, ``stream_id``, ``stream_version``
+    and ``position`` the stored event when the caller knew it (else ``None``) and
+    ``reason`` the cause.
     """
 
     def __init__(
@@ -438,12 +500,11 @@ class UpcastError(SerializationError):
         current_version: int,
         event_id: object = None,
         stream_id: object = None,
+        stream_version: object = None,
+        position: object = None,
     ) -> None:
         """Describe which event, which versions and why it could not be upcast."""
-        known = [f"event {_shown(str(event_id))}"] if event_id is not None else []
-        if stream_id is not None:
-            known.append(f"stream {_shown(repr(stream_id))}")
-        where = f" ({', '.join(known)})" if known else ""
+        where = _stored_event(event_id, stream_id, stream_version, position)
         super().__init__(
             f"cannot read {_shown(type_name)}{where} stored at schema version "
             f"{_shown(repr(stored_version))} as version {current_version}: {reason}"
@@ -453,6 +514,8 @@ class UpcastError(SerializationError):
         self.current_version = current_version
         self.event_id = event_id
         self.stream_id = stream_id
+        self.stream_version = stream_version
+        self.position = position
         self.reason = reason
 
 
@@ -467,6 +530,23 @@ class FutureSchemaVersionError(UpcastError):
 def _shown(text: str) -> str:
     # Stored data may be hostile: quote at most _SHOWN characters of it back.
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
+
+
+def _stored_event(
+    event_id: object, stream_id: object, stream_version: object, position: object
+) -> str:
+    """Return `` (event E, stream 'S' version V, position P)`` for what is known, or ''."""
+    known = [f"event {_shown(str(event_id))}"] if event_id is not None else []
+    if stream_id is not None:
+        stream = f"stream {_shown(repr(stream_id))}"
+        if stream_version is not None:
+            stream += f" version {_shown(repr(stream_version))}"
+        known.append(stream)
+    elif stream_version is not None:
+        known.append(f"stream version {_shown(repr(stream_version))}")
+    if position is not None:
+        known.append(f"position {_shown(repr(position))}")
+    return f" ({', '.join(known)})" if known else ""
 
 
 class CheckpointConflictError(ConcurrencyError):

@@ -50,7 +50,10 @@ def test_the_demo_runs_and_shows_each_levels_behaviour() -> None:
     assert (
         "that load folded 6 events (snapshot_every=6), so it saved a snapshot at version 6" in out
     )
-    assert "the next load folds 1 event onto it: on hand 18, reserved 12" in out
+    assert (
+        "the next load reads 2 events, the snapshot's own (proving the stream reaches it) "
+        "and 1 to fold onto it: on hand 18, reserved 12" in out
+    )
     assert "the same state as a full replay: True" in out
     level_5 = out[out.index("== Level 5") :]
     assert "before the runner starts: checkpoint 0, head 8, pending 8" in level_5

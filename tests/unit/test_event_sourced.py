@@ -459,3 +459,53 @@ class TestDecider:
         """A command that changes nothing returns no events and the same state."""
         events, after = decide_and_evolve(MaybeOpened(), "again", "opened")
         assert (list(events), after) == ([], "opened")
+
+
+class TestDeclaredEventTypes:
+    """Both flavours record the event union an aggregate declares, for its default codec."""
+
+    def test_the_union_is_read_in_both_flavours(self, flavour: ModuleType) -> None:
+        """pydantic keeps generic arguments elsewhere than the standard library: both work."""
+        from tactica.eventsourcing._streams import declared_event_types, default_codec
+
+        b = bank(flavour)
+
+        class Ledger(flavour.EventSourcedAggregate[str, b.Opened | b.Deposited]):
+            def evolve(self, event: object) -> None:
+                pass
+
+        class Special(Ledger):
+            pass
+
+        assert declared_event_types(Ledger) == (b.Opened, b.Deposited)
+        assert declared_event_types(Special) == (b.Opened, b.Deposited), "inherited"
+        assert set(default_codec(Ledger).registry) == {b.Opened, b.Deposited}
+
+    def test_a_union_given_through_a_generic_base_is_found(self, flavour: ModuleType) -> None:
+        """class Base(EventSourcedAggregate[str, E], Generic[E]); class A(Base[X | Y])."""
+        from typing import Generic
+
+        from typing_extensions import TypeVar
+
+        from tactica.eventsourcing._streams import declared_event_types
+
+        b = bank(flavour)
+        event = TypeVar("event")
+
+        class Base(flavour.EventSourcedAggregate[str, event], Generic[event]):
+            pass
+
+        class Concrete(Base[b.Opened | b.Deposited]):
+            pass
+
+        assert declared_event_types(Base) == ()
+        assert declared_event_types(Concrete) == (b.Opened, b.Deposited)
+
+    def test_no_union_declares_nothing_not_any(self, flavour: ModuleType) -> None:
+        """Without a second argument (Any by default) the registry stays empty."""
+        from tactica.eventsourcing._streams import declared_event_types
+
+        class Untyped(flavour.EventSourcedAggregate[str]):
+            pass
+
+        assert declared_event_types(Untyped) == ()

@@ -9,10 +9,13 @@ state-stored aggregates.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 from collections.abc import Iterator, Callable
 from pathlib import Path
-from typing import Any, Self, TypeAlias, assert_never
+from types import SimpleNamespace
+from typing import Any, ClassVar, Self, TypeAlias, assert_never
 
 import pytest
 from msgspec.structs import replace
@@ -20,7 +23,6 @@ from msgspec.structs import replace
 from tactica import MessageBus, ConcurrencyError, ConfigurationError, Handlers, uuid7
 from tactica.codec import JsonCodec, TypeRegistry
 from tactica.codec._upcasting import Upcasters
-from tactica.dataclasses import AggregateRoot, Command, DomainEvent, EventSourcedAggregate
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError
 from tactica.eventsourcing import (
     EventSourcedRepository,
@@ -30,6 +32,7 @@ from tactica.eventsourcing import (
 from tactica.ports import NewEvent, Snapshot
 from tactica.stores.memory import InMemoryEventStore
 from tactica.stores.postgres import (
+    PostgresEventStore,
     PostgresUnitOfWork,
     PostgresConnection,
 )
@@ -43,116 +46,140 @@ POSTGRES = os.environ.get(
 )
 
 
-class Opened(DomainEvent, name="tests.es.opened"):
-    owner: str
+FLAVOURS = ["dataclasses", "pydantic"]
 
 
-class Deposited(DomainEvent, name="tests.es.deposited", integration=True):
-    amount: int
+@functools.cache
+def bank(flavour_name: str) -> SimpleNamespace:
+    """The accounts and shelves of these tests, declared once per flavour."""
+    flavour = importlib.import_module(f"tactica.{flavour_name}")
+
+    class Opened(flavour.DomainEvent, name="tests.es.opened"):
+        owner: str
+
+    class Deposited(flavour.DomainEvent, name="tests.es.deposited", integration=True):
+        amount: int
+
+    AccountEvent: TypeAlias = Opened | Deposited
+
+    class Account(flavour.EventSourcedAggregate[str, AccountEvent]):
+        owner: str
+        balance: int = 0
+
+        @classmethod
+        def open(cls, account_id: str, owner: str) -> Self:
+            account = cls.blank(account_id)
+            account.apply(Opened(owner=owner))
+            return account
+
+        def deposit(self, amount: int) -> None:
+            self.apply(Deposited(amount=amount))
+
+        def evolve(self, event: AccountEvent) -> None:
+            match event:
+                case Opened(owner=owner):
+                    self.owner = owner
+                case Deposited(amount=amount):
+                    self.balance += amount
+                case _:
+                    assert_never(event)
+
+    class Shelf(flavour.AggregateRoot[str]):
+        books: int = 0
+
+    return SimpleNamespace(
+        flavour=flavour, Opened=Opened, Deposited=Deposited, Account=Account, Shelf=Shelf
+    )
 
 
-AccountEvent: TypeAlias = Opened | Deposited
-
-
-class Account(EventSourcedAggregate[str, AccountEvent]):
-    owner: str
-    balance: int = 0
-
-    @classmethod
-    def open(cls, account_id: str, owner: str) -> Self:
-        account = cls.blank(account_id)
-        account.apply(Opened(owner=owner))
-        return account
-
-    def deposit(self, amount: int) -> None:
-        self.apply(Deposited(amount=amount))
-
-    def evolve(self, event: AccountEvent) -> None:
-        match event:
-            case Opened(owner=owner):
-                self.owner = owner
-            case Deposited(amount=amount):
-                self.balance += amount
-            case _:
-                assert_never(event)
-
-
-class Shelf(AggregateRoot[str]):
-    books: int = 0
+@pytest.fixture(params=FLAVOURS)
+def model(request: pytest.FixtureRequest) -> SimpleNamespace:
+    """The bank of one flavour: every test runs with dataclasses and with pydantic."""
+    return bank(request.param)
 
 
 class StoreBank(EventSourcedUnitOfWork):
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, model: SimpleNamespace) -> None:
         super().__init__(store)
-        self.accounts = self.event_sourced(Account)
+        self.accounts = self.event_sourced(model.Account)
 
 
 class SQLiteBank(SQLiteUnitOfWork):
     """Event-sourced accounts and state-stored shelves in one SQLite transaction."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, model: SimpleNamespace) -> None:
         super().__init__(path)
-        self.accounts = self.event_sourced(Account)
-        self.shelves = self.repository(Shelf)
+        self.accounts = self.event_sourced(model.Account)
+        self.shelves = self.repository(model.Shelf)
 
 
 class PostgresBank(PostgresUnitOfWork):
-    def __init__(self, conninfo: str, prefix: str) -> None:
-        super().__init__(conninfo)
-        self.accounts = self.event_sourced(Account, stream_prefix=prefix)
-        self.shelves = self.repository(Shelf, type_name=prefix)
+    def __init__(self, conninfo: str, namespace: str, model: SimpleNamespace) -> None:
+        super().__init__(conninfo, namespace=namespace)
+        self.accounts = self.event_sourced(model.Account)
+        self.shelves = self.repository(model.Shelf)
 
 
-@pytest.fixture(params=["memory", "sqlite-store", "sqlite-uow", "postgres-uow"])
+@pytest.fixture(
+    params=["memory", "sqlite-store", "sqlite-uow", "postgres-store", "postgres-uow"]
+)
 def new_bank(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, model: SimpleNamespace
 ) -> Iterator[Callable[[], Any]]:
-    """A factory of units of work over one fresh event store, per backend."""
+    """A factory of units of work over one fresh event store, per backend and flavour."""
     if request.param == "memory":
         store = InMemoryEventStore()
-        yield lambda: StoreBank(store)
+        yield lambda: StoreBank(store, model)
         return
-    path = tmp_path / "bank.db"
-    connection = SQLiteConnection(path)
-    create_schema(connection)
-    connection.close()
-    if request.param == "sqlite-store":
-        sqlite_store = SQLiteEventStore(path)
-        yield lambda: StoreBank(sqlite_store)
-        sqlite_store.close()
-        return
-    if request.param == "sqlite-uow":
-        yield lambda: SQLiteBank(path)
+    if request.param.startswith("sqlite"):
+        path = tmp_path / "bank.db"
+        connection = SQLiteConnection(path)
+        create_schema(connection)
+        connection.close()
+        if request.param == "sqlite-store":
+            sqlite_store = SQLiteEventStore(path)
+            yield lambda: StoreBank(sqlite_store, model)
+            sqlite_store.close()
+            return
+        yield lambda: SQLiteBank(path, model)
         return
     require_service("PostgreSQL", "127.0.0.1", 5432)
-    schema = PostgresConnection(POSTGRES)
+    namespace = f"tests_es_{uuid7().hex[-12:]}"
+    schema = PostgresConnection(POSTGRES, namespace=namespace)
     create_postgres_schema(schema)
     schema.close()
-    prefix = f"tests.es.{uuid7()}"
-    yield lambda: PostgresBank(POSTGRES, prefix)
-    cleanup = PostgresConnection(POSTGRES)
-    cleanup.execute("DELETE FROM tactica_events WHERE stream_id LIKE ?", (f"{prefix}-%",))
-    cleanup.close()
+    try:
+        if request.param == "postgres-store":
+            postgres_store = PostgresEventStore(POSTGRES, namespace=namespace)
+            yield lambda: StoreBank(postgres_store, model)
+            postgres_store.close()
+        else:
+            yield lambda: PostgresBank(POSTGRES, namespace, model)
+    finally:
+        cleanup = PostgresConnection(POSTGRES)
+        cleanup.execute(f'DROP SCHEMA IF EXISTS "{namespace}" CASCADE')
+        cleanup.close()
 
 
 def _opened(new_bank: Callable[[], Any], *accounts: str) -> None:
     with new_bank() as uow:
         for account_id in accounts:
-            uow.accounts.add(Account.open(account_id, "Ada"))
+            uow.accounts.add(uow.accounts.aggregate_type.open(account_id, "Ada"))
         uow.commit()
 
 
 def test_an_aggregate_saved_as_events_replays_to_the_same_state(
-    new_bank: Callable[[], Any],
+    new_bank: Callable[[], Any], model: SimpleNamespace
 ) -> None:
     """Opened and changed, committed, then loaded elsewhere: same state and version."""
     with new_bank() as uow:
-        account = Account.open("acc-1", "Ada")
+        account = model.Account.open("acc-1", "Ada")
         account.deposit(5)
         uow.accounts.add(account)
         uow.commit()
     with new_bank() as uow:
         loaded = uow.accounts.get("acc-1")
+        assert type(loaded) is model.Account
         loaded.deposit(7)
         uow.commit()
     with new_bank() as uow:
@@ -180,11 +207,13 @@ def test_a_stale_copy_stores_none_of_the_commits_streams(
         assert (check.accounts.get("acc-2")).balance == 1
 
 
-def test_opening_an_existing_id_is_refused(new_bank: Callable[[], Any]) -> None:
+def test_opening_an_existing_id_is_refused(
+    new_bank: Callable[[], Any], model: SimpleNamespace
+) -> None:
     """A new aggregate whose stream already exists: AggregateAlreadyExistsError."""
     _opened(new_bank, "acc-1")
     with new_bank() as uow:
-        uow.accounts.add(Account.open("acc-1", "Bob"))
+        uow.accounts.add(model.Account.open("acc-1", "Bob"))
         with pytest.raises(AggregateAlreadyExistsError, match="acc-1"):
             uow.commit()
     with new_bank() as check:
@@ -192,12 +221,12 @@ def test_opening_an_existing_id_is_refused(new_bank: Callable[[], Any]) -> None:
 
 
 def test_events_are_published_after_commit_and_integration_ones_reach_the_outbox(
-    new_bank: Callable[[], Any],
+    new_bank: Callable[[], Any], model: SimpleNamespace
 ) -> None:
     """The bus hands committed events to handlers; integration events are in the outbox."""
     _opened(new_bank, "acc-1")
 
-    class Deposit(Command[int], name="tests.es.deposit"):
+    class Deposit(model.flavour.Command[int], name="tests.es.deposit"):
         account_id: str
         amount: int
 
@@ -205,7 +234,7 @@ def test_events_are_published_after_commit_and_integration_ones_reach_the_outbox
     handlers = Handlers()
 
     @handlers.command(message_type=Deposit)
-    def deposit(command: Deposit, uow: Any) -> int:
+    def deposit(command: Any, uow: Any) -> int:
         with uow:
             account = uow.accounts.get(command.account_id)
             account.deposit(command.amount)
@@ -213,8 +242,8 @@ def test_events_are_published_after_commit_and_integration_ones_reach_the_outbox
         balance: int = account.balance
         return balance
 
-    @handlers.event(message_type=Deposited)
-    def remember(event: Deposited) -> None:
+    @handlers.event(message_type=model.Deposited)
+    def remember(event: Any) -> None:
         seen.append(event.amount)
 
     bus = MessageBus(handlers, unit_of_work=new_bank)
@@ -234,11 +263,11 @@ def test_events_are_published_after_commit_and_integration_ones_reach_the_outbox
 
 
 def test_an_aggregate_reads_as_it_was_at_an_earlier_version(
-    new_bank: Callable[[], Any],
+    new_bank: Callable[[], Any], model: SimpleNamespace
 ) -> None:
     """get_at replays only up to the version asked for, and tracks nothing."""
     with new_bank() as uow:
-        account = Account.open("acc-1", "Ada")
+        account = model.Account.open("acc-1", "Ada")
         for amount in (1, 2, 3):
             account.deposit(amount)
         uow.accounts.add(account)
@@ -260,59 +289,79 @@ def test_a_missing_aggregate_is_not_found(new_bank: Callable[[], Any]) -> None:
 
 
 def test_state_and_event_sourced_aggregates_commit_in_one_sql_transaction(
-    tmp_path: Path,
+    tmp_path: Path, model: SimpleNamespace
 ) -> None:
     """In a SQL unit of work, a stale stream also rolls back the state rows and the outbox."""
     path = tmp_path / "mixed.db"
     connection = SQLiteConnection(path)
     create_schema(connection)
     connection.close()
-    with SQLiteBank(path) as uow:
-        uow.accounts.add(Account.open("acc-1", "Ada"))
-        uow.shelves.add(Shelf(id="s-1"))
+    with SQLiteBank(path, model) as uow:
+        uow.accounts.add(model.Account.open("acc-1", "Ada"))
+        uow.shelves.add(model.Shelf(id="s-1"))
         uow.commit()
-    with SQLiteBank(path) as uow:
+    with SQLiteBank(path, model) as uow:
         stale = uow.accounts.get("acc-1")
         (uow.shelves.get("s-1")).books = 9
-        with SQLiteBank(path) as rival:
+        with SQLiteBank(path, model) as rival:
             (rival.accounts.get("acc-1")).deposit(1)
             rival.commit()
         stale.deposit(100)
         with pytest.raises(ConcurrencyError):
             uow.commit()
-    with SQLiteBank(path) as check:
+    with SQLiteBank(path, model) as check:
         assert (check.shelves.get("s-1")).books == 0
         assert (check.accounts.get("acc-1")).balance == 1
         rows = check.connection.fetch("SELECT COUNT(*) FROM tactica_outbox")
         assert rows[0][0] == 1, "only the rival's deposit reached the outbox"
 
 
-def test_a_repository_appends_each_event_once_across_commits() -> None:
+def test_a_repository_appends_each_event_once_across_commits(
+    model: SimpleNamespace,
+) -> None:
     """Tracking survives a commit: the next commit appends only what is new."""
     store = InMemoryEventStore()
-    repository = EventSourcedRepository(Account, store)
-    account = Account.open("acc-1", "Ada")
+    repository = EventSourcedRepository(model.Account, store)
+    account = model.Account.open("acc-1", "Ada")
     repository.add(account)
     repository.commit()
     account.deposit(4)
     repository.commit()
     repository.commit()
-    assert [e.type_name for e in store.read("Account-acc-1")] == [
+    assert [e.type_name for e in store.read(repository.stream_id("acc-1"))] == [
         "tests.es.opened",
         "tests.es.deposited",
     ]
 
 
-def test_old_events_are_upcast_when_an_aggregate_is_loaded() -> None:
+def test_events_pulled_between_commits_never_hide_the_next_ones(
+    model: SimpleNamespace,
+) -> None:
+    """Appended events are known by event id: a new event at a freed address is still new."""
+    store = InMemoryEventStore()
+    repository = EventSourcedRepository(model.Account, store)
+    account = model.Account.open("acc-1", "Ada")
+    repository.add(account)
+    for amount in range(1, 41):
+        repository.commit()
+        account.pull_events()
+        account.deposit(amount)
+    repository.commit()
+    stored = store.read(repository.stream_id("acc-1"))
+    assert len(stored) == 41
+    assert (EventSourcedRepository(model.Account, store).get("acc-1")).balance == 820
+
+
+def test_old_events_are_upcast_when_an_aggregate_is_loaded(model: SimpleNamespace) -> None:
     """A stream written at an older schema replays through the upcasters."""
 
-    class Credited(DomainEvent, name="tests.es.credited", version=2):
+    class Credited(model.flavour.DomainEvent, name="tests.es.credited", version=2):
         cents: int
 
-    class Wallet(EventSourcedAggregate[str, Credited]):
+    class Wallet(model.flavour.EventSourcedAggregate[str, Credited]):
         cents: int = 0
 
-        def evolve(self, event: Credited) -> None:
+        def evolve(self, event: Any) -> None:
             self.cents += event.cents
 
     upcasters = Upcasters()
@@ -333,16 +382,21 @@ def test_old_events_are_upcast_when_an_aggregate_is_loaded() -> None:
         Wallet, store, codec=codec, upcasters=upcasters, stream_prefix="Wallet"
     )
     assert (repository.get("w-1")).cents == 300
+    by_default = EventSourcedRepository(
+        Wallet, store, upcasters=upcasters, stream_prefix="Wallet"
+    )
+    with pytest.raises(ConfigurationError, match="another TypeRegistry"):
+        by_default.get("w-1")
 
 
-def test_only_event_sourced_aggregates_and_never_a_deletion() -> None:
+def test_only_event_sourced_aggregates_and_never_a_deletion(model: SimpleNamespace) -> None:
     """A state-stored class is refused at build time; deleting history is refused."""
     store = InMemoryEventStore()
     with pytest.raises(ConfigurationError, match="not event-sourced"):
-        EventSourcedRepository(Shelf, store)
-    repository = EventSourcedRepository(Account, store)
+        EventSourcedRepository(model.Shelf, store)
+    repository = EventSourcedRepository(model.Account, store)
     with pytest.raises(ConfigurationError, match="record an event that closes it"):
-        repository.delete(Account.open("acc-1", "Ada"))
+        repository.delete(model.Account.open("acc-1", "Ada"))
 
 
 class CountingStore(InMemoryEventStore):
@@ -358,26 +412,28 @@ class CountingStore(InMemoryEventStore):
         return events
 
 
-def _account_with_deposits(store: Any, deposits: int) -> None:
-    account = Account.open("acc-1", "Ada")
+def _account_with_deposits(model: SimpleNamespace, store: Any, deposits: int) -> None:
+    account = model.Account.open("acc-1", "Ada")
     for _ in range(deposits):
         account.deposit(1)
-    repository = EventSourcedRepository(Account, store)
+    repository = EventSourcedRepository(model.Account, store, stream_prefix="Account")
     repository.add(account)
     repository.commit()
 
 
 @pytest.mark.parametrize("snapshots", ["store", "cache"])
 def test_a_long_replay_leaves_a_snapshot_and_later_loads_fold_only_the_tail(
-    snapshots: str,
+    snapshots: str, model: SimpleNamespace
 ) -> None:
     """After folding many events a snapshot is saved; the next load reads only what follows."""
     store = CountingStore()
-    _account_with_deposits(store, 249)
+    _account_with_deposits(model, store, 249)
     keeper = store if snapshots == "store" else SnapshotCache(max_entries=8)
 
-    def repository() -> EventSourcedRepository[Account, str]:
-        return EventSourcedRepository(Account, store, snapshots=keeper, snapshot_every=100)
+    def repository() -> EventSourcedRepository[Any, str]:
+        return EventSourcedRepository(
+            model.Account, store, snapshots=keeper, snapshot_every=100, stream_prefix="Account"
+        )
 
     first = repository().get("acc-1")
     assert (first.balance, first.version, store.events_read) == (249, 250, 250)
@@ -388,23 +444,25 @@ def test_a_long_replay_leaves_a_snapshot_and_later_loads_fold_only_the_tail(
     store.events_read = 0
     again = repository().get("acc-1")
     assert (again.balance, again.version) == (254, 251)
-    assert store.events_read == 1, "only the event stored after the snapshot"
+    assert store.events_read == 2, "the snapshot's own event (not decoded) and the one after it"
     assert again == first
     assert (repository().get("acc-1")).pending_events == ()
 
 
-def test_a_snapshot_of_another_shape_is_ignored_not_misread() -> None:
+def test_a_snapshot_of_another_shape_is_ignored_not_misread(model: SimpleNamespace) -> None:
     """A snapshot of an older snapshot_version, or one that no longer decodes, is skipped."""
     store = CountingStore()
-    _account_with_deposits(store, 150)
-    repository = EventSourcedRepository(Account, store, snapshots=store)
+    _account_with_deposits(model, store, 150)
+    repository = EventSourcedRepository(
+        model.Account, store, snapshots=store, stream_prefix="Account"
+    )
     repository.get("acc-1")
     snapshot = store.load_snapshot("Account-acc-1")
     assert snapshot is not None
     assert snapshot.version == 151
 
-    class AccountV2(Account):
-        snapshot_version = 2
+    class AccountV2(model.Account):
+        snapshot_version: ClassVar[int] = 2
 
     store.events_read = 0
     newer = EventSourcedRepository(AccountV2, store, snapshots=store, stream_prefix="Account")
@@ -412,7 +470,9 @@ def test_a_snapshot_of_another_shape_is_ignored_not_misread() -> None:
     assert store.events_read == 151, "the old snapshot was not used"
     store.save_snapshot(replace(snapshot, state=b'{"owner": 7}'))
     store.events_read = 0
-    unreadable = EventSourcedRepository(Account, store, snapshots=store)
+    unreadable = EventSourcedRepository(
+        model.Account, store, snapshots=store, stream_prefix="Account"
+    )
     assert (unreadable.get("acc-1")).balance == 150
     assert store.events_read == 151
 
@@ -429,5 +489,7 @@ def test_the_snapshot_cache_keeps_the_most_recently_used_streams() -> None:
     cached = cache.load_snapshot("a")
     assert cached is not None
     assert cached.version == 5
-    with pytest.raises(ValueError, match="max_entries"):
+    cache.discard_snapshot("a")
+    assert cache.load_snapshot("a") is None
+    with pytest.raises(ConfigurationError, match="max_entries"):
         SnapshotCache(max_entries=0)

@@ -120,6 +120,7 @@ def test_the_top_level_api_is_pinned() -> None:
         "TacticaError",
         "TypeRegistry",
         "UnknownMessageTypeError",
+        "UnreadableEventError",
         "UpcastError",
         "Upcasters",
         "current_message_context",

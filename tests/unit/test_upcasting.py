@@ -70,6 +70,10 @@ def bank_events(flavour_name: str) -> tuple[Any, Any]:
     return Deposited, Withdrawn
 
 
+def _name(flavour: ModuleType) -> str:
+    return flavour.__name__.rpartition(".")[2]
+
+
 def rename_account(data: dict[str, Any]) -> dict[str, Any]:
     data["account_id"] = data.pop("account")
     return data
@@ -134,27 +138,29 @@ def test_a_chain_runs_every_step_up_to_the_current_version(flavour: ModuleType) 
     )
 
 
-def test_a_renamed_type_is_read_under_its_old_name_through_the_registry_alias() -> None:
+def test_a_renamed_type_is_read_under_its_old_name_through_the_registry_alias(
+    flavour: ModuleType,
+) -> None:
     """Steps registered under the old name and the new one form one chain for the class."""
-    _, upcasters = bank_codec("dataclasses")
+    _, upcasters = bank_codec(_name(flavour))
     name, version, _ = upcasters.upcast("DepositMade", 2, {"account_id": "a", "cents": 1})
     assert (name, version) == ("bank.deposited", 3)
     name, version, _ = upcasters.upcast("bank.deposited", 1, {"account": "a", "cents": 1})
     assert (name, version) == ("bank.deposited", 3)
 
 
-def test_a_document_at_the_current_version_is_returned_as_is() -> None:
+def test_a_document_at_the_current_version_is_returned_as_is(flavour: ModuleType) -> None:
     """No step runs and no copy is made when nothing needs upcasting."""
-    _, upcasters = bank_codec("dataclasses")
+    _, upcasters = bank_codec(_name(flavour))
     document = {"account_id": "a", "amount": "1", "currency": "EUR"}
     name, version, result = upcasters.upcast("DepositMade", 3, document)
     assert (name, version) == ("bank.deposited", 3)
     assert result is document
 
 
-def test_upcasters_never_change_the_callers_document() -> None:
+def test_upcasters_never_change_the_callers_document(flavour: ModuleType) -> None:
     """Steps that change their input in place work on a deep copy the caller never sees."""
-    _, withdrawn = bank_events("dataclasses")
+    _, withdrawn = bank_events(_name(flavour))
 
     def mutate_everything(data: dict[str, Any]) -> dict[str, Any]:
         data["nested"]["tags"].append("changed")
@@ -244,27 +250,31 @@ def test_a_second_upcaster_for_the_same_step_is_refused_when_registered() -> Non
     assert isinstance(caught.value, ConfigurationError)
 
 
-def test_the_same_step_registered_under_an_alias_and_the_name_is_a_duplicate() -> None:
+def test_the_same_step_registered_under_an_alias_and_the_name_is_a_duplicate(
+    flavour: ModuleType,
+) -> None:
     """DepositMade and bank.deposited are one class, so two v1 steps for them collide."""
     upcasters = Upcasters()
     upcasters.register("DepositMade", from_version=1)(rename_account)
     upcasters.register("bank.deposited", from_version=1)(cents_to_euros)
     upcasters.register("bank.deposited", from_version=2)(cents_to_euros)
     with pytest.raises(DuplicateUpcasterError) as caught:
-        upcasters.validate(TypeRegistry(bank_events("dataclasses")))
+        upcasters.validate(TypeRegistry(bank_events(_name(flavour))))
     message = str(caught.value)
     assert "'DepositMade'" in message
     assert "'bank.deposited'" in message
     assert "two upcasters from version 1" in message
 
 
-def test_registering_the_same_function_again_and_including_twice_are_harmless() -> None:
+def test_registering_the_same_function_again_and_including_twice_are_harmless(
+    flavour: ModuleType,
+) -> None:
     """Repeating a registration (or merging a registry twice) adds nothing."""
     module_upcasters = bank_upcasters()
     module_upcasters.register("DepositMade", from_version=1)(rename_account)
     upcasters = Upcasters(module_upcasters, module_upcasters)
     assert len(upcasters) == 3
-    upcasters.validate(TypeRegistry(bank_events("dataclasses")))
+    upcasters.validate(TypeRegistry(bank_events(_name(flavour))))
     assert upcasters.registry is not None
 
 
@@ -276,21 +286,21 @@ def test_including_a_conflicting_registry_is_refused() -> None:
         Upcasters(bank_upcasters(), other)
 
 
-def test_an_upcaster_for_an_unknown_type_is_refused_at_start_up() -> None:
+def test_an_upcaster_for_an_unknown_type_is_refused_at_start_up(flavour: ModuleType) -> None:
     """Names resolve through the registry only; the message says to register or alias it."""
     upcasters = bank_upcasters()
     upcasters.register("bank.refunded", from_version=1)(rename_account)
     with pytest.raises(UnknownUpcasterTypeError, match=r"'bank\.refunded'.*aliases"):
-        upcasters.validate(TypeRegistry(bank_events("dataclasses")))
+        upcasters.validate(TypeRegistry(bank_events(_name(flavour))))
 
 
-def test_upcasters_must_be_validated_before_use_and_are_frozen_after() -> None:
+def test_upcasters_must_be_validated_before_use_and_are_frozen_after(flavour: ModuleType) -> None:
     """Validation is the start-up step; adding a step afterwards would bypass it."""
     upcasters = bank_upcasters()
     assert "not validated" in repr(upcasters)
     with pytest.raises(ConfigurationError, match=r"validate\(registry\)"):
         upcasters.upcast("bank.withdrawn", 1, {"cents": 1})
-    upcasters.validate(TypeRegistry(bank_events("dataclasses")))
+    upcasters.validate(TypeRegistry(bank_events(_name(flavour))))
     assert repr(upcasters) == "Upcasters(<3 upcasters, validated>)"
     with pytest.raises(ConfigurationError, match="already validated"):
         upcasters.register("bank.withdrawn", from_version=1)(rename_account)
@@ -306,9 +316,11 @@ def test_a_type_with_no_upcasters_at_a_later_version_is_valid(flavour: ModuleTyp
 # --- errors while reading -------------------------------------------------------------------
 
 
-def test_a_future_version_is_a_typed_error_naming_event_versions_and_stream() -> None:
+def test_a_future_version_is_a_typed_error_naming_event_versions_and_stream(
+    flavour: ModuleType,
+) -> None:
     """An event written by newer code is refused, never guessed at."""
-    _, upcasters = bank_codec("dataclasses")
+    _, upcasters = bank_codec(_name(flavour))
     with pytest.raises(FutureSchemaVersionError) as caught:
         upcasters.upcast("DepositMade", 4, {}, event_id=EVENT_ID, stream_id="account-7")
     error = caught.value
@@ -328,9 +340,9 @@ def test_a_future_version_is_a_typed_error_naming_event_versions_and_stream() ->
     assert "version=4" in message
 
 
-def test_a_missing_step_at_read_time_is_a_typed_error_naming_the_step() -> None:
+def test_a_missing_step_at_read_time_is_a_typed_error_naming_the_step(flavour: ModuleType) -> None:
     """A chain may start above v1; an event older than its start cannot be read."""
-    _, withdrawn = bank_events("dataclasses")
+    _, withdrawn = bank_events(_name(flavour))
     upcasters = Upcasters()
     upcasters.validate(TypeRegistry([withdrawn]))
     with pytest.raises(UpcastError) as caught:
@@ -344,14 +356,16 @@ def test_a_missing_step_at_read_time_is_a_typed_error_naming_the_step() -> None:
 
 
 @pytest.mark.parametrize("version", [0, -3, True, "2", 2.0, None])
-def test_a_malformed_stored_version_is_a_typed_error(version: Any) -> None:
+def test_a_malformed_stored_version_is_a_typed_error(flavour: ModuleType, version: Any) -> None:
     """Stored versions are ints >= 1; anything else is refused before any step runs."""
-    _, upcasters = bank_codec("dataclasses")
+    _, upcasters = bank_codec(_name(flavour))
     with pytest.raises(UpcastError, match=r"int >= 1"):
         upcasters.upcast("bank.withdrawn", version, {"cents": 1})
 
 
-def test_a_raising_upcaster_names_the_event_and_leaves_no_half_upcast_document() -> None:
+def test_a_raising_upcaster_names_the_event_and_leaves_no_half_upcast_document(
+    flavour: ModuleType,
+) -> None:
     """The second step fails after the first changed the copy: the caller sees only the error."""
     upcasters = Upcasters()
     upcasters.register("DepositMade", from_version=1)(rename_account)
@@ -360,7 +374,7 @@ def test_a_raising_upcaster_names_the_event_and_leaves_no_half_upcast_document()
         return {"amount": data["no such field"]}
 
     upcasters.register("bank.deposited", from_version=2)(broken)
-    upcasters.validate(TypeRegistry(bank_events("dataclasses")))
+    upcasters.validate(TypeRegistry(bank_events(_name(flavour))))
     document = {"account": "acc-1", "cents": 1}
     with pytest.raises(UpcastError) as caught:
         upcasters.upcast("DepositMade", 1, document, event_id=EVENT_ID, stream_id="acc-1")
@@ -374,9 +388,11 @@ def test_a_raising_upcaster_names_the_event_and_leaves_no_half_upcast_document()
 
 
 @pytest.mark.parametrize("returned", [None, [("a", 1)], "{}"])
-def test_an_upcaster_returning_something_other_than_a_dict_is_refused(returned: Any) -> None:
+def test_an_upcaster_returning_something_other_than_a_dict_is_refused(
+    flavour: ModuleType, returned: Any
+) -> None:
     """A step that forgets to return the document fails loudly, not with a None payload."""
-    _, withdrawn = bank_events("dataclasses")
+    _, withdrawn = bank_events(_name(flavour))
     upcasters = Upcasters()
     upcasters.register("bank.withdrawn", from_version=1)(lambda _data: returned)
     upcasters.validate(TypeRegistry([withdrawn]))
@@ -414,7 +430,7 @@ def test_old_events_decode_into_current_events_in_both_flavours(flavour: ModuleT
 
 
 def test_the_current_version_decodes_straight_from_the_bytes(
-    monkeypatch: pytest.MonkeyPatch,
+    flavour: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The fast path neither parses the payload into a dict nor looks at the upcasters."""
     import tactica.codec._upcasting as upcasting
@@ -423,7 +439,7 @@ def test_the_current_version_decodes_straight_from_the_bytes(
         raise AssertionError("parsed on the fast path")
 
     monkeypatch.setattr(upcasting, "_parse", no_parsing)
-    codec, upcasters = bank_codec("dataclasses")
+    codec, upcasters = bank_codec(_name(flavour))
     payload = stored(identity(account_id="a", amount="1", currency="EUR"))
     assert decode_stored(codec, upcasters, "bank.deposited", 3, payload).amount == Decimal(1)
     assert decode_stored(codec, None, "DepositMade", 3, payload).account_id == "a"
@@ -446,9 +462,11 @@ def test_an_upcast_document_that_does_not_decode_names_the_field(flavour: Module
     assert isinstance(caught.value.__cause__, MessageDecodeError)
 
 
-def test_an_upcast_document_that_cannot_be_written_as_json_is_an_upcast_error() -> None:
+def test_an_upcast_document_that_cannot_be_written_as_json_is_an_upcast_error(
+    flavour: ModuleType,
+) -> None:
     """Upcasters must return JSON values; an arbitrary object is refused, typed."""
-    codec = JsonCodec(TypeRegistry(bank_events("dataclasses")))
+    codec = JsonCodec(TypeRegistry(bank_events(_name(flavour))))
     upcasters = Upcasters()
     upcasters.register("bank.withdrawn", from_version=1)(lambda data: {**data, "x": object()})
     upcasters.validate(codec.registry)
@@ -460,17 +478,19 @@ def test_an_upcast_document_that_cannot_be_written_as_json_is_an_upcast_error() 
     "payload",
     [b"not json", b"[1, 2]", b'"text"', b"\xff", b"[" * 100_000 + b"]" * 100_000],
 )
-def test_a_malformed_old_payload_is_a_decode_error_naming_the_type(payload: bytes) -> None:
+def test_a_malformed_old_payload_is_a_decode_error_naming_the_type(
+    flavour: ModuleType, payload: bytes
+) -> None:
     """Bytes that are not a JSON object never reach an upcaster."""
-    codec, upcasters = bank_codec("dataclasses")
+    codec, upcasters = bank_codec(_name(flavour))
     with pytest.raises(MessageDecodeError) as caught:
         decode_stored(codec, upcasters, "DepositMade", 1, payload)
     assert caught.value.type_name == "DepositMade"
 
 
-def test_without_upcasters_only_the_current_version_can_be_read() -> None:
+def test_without_upcasters_only_the_current_version_can_be_read(flavour: ModuleType) -> None:
     """``None`` means no upcasters: older versions name the missing step, newer ones refuse."""
-    codec = JsonCodec(TypeRegistry(bank_events("dataclasses")))
+    codec = JsonCodec(TypeRegistry(bank_events(_name(flavour))))
     payload = stored(identity(account_id="a", amount="2"))
     assert decode_stored(codec, None, "bank.withdrawn", 2, payload).amount == Decimal(2)
     with pytest.raises(UpcastError, match="no upcaster from version 1 to 2"):
@@ -479,22 +499,24 @@ def test_without_upcasters_only_the_current_version_can_be_read() -> None:
         decode_stored(codec, None, "bank.withdrawn", 3, payload)
 
 
-def test_a_future_version_is_refused_before_its_payload_is_parsed() -> None:
+def test_a_future_version_is_refused_before_its_payload_is_parsed(flavour: ModuleType) -> None:
     """Newer code may have changed the format itself, so its bytes are not even read."""
-    codec, upcasters = bank_codec("dataclasses")
+    codec, upcasters = bank_codec(_name(flavour))
     with pytest.raises(FutureSchemaVersionError, match=r"stream 'acc-9'"):
         decode_stored(codec, upcasters, "bank.withdrawn", 7, b"\x00 not json", stream_id="acc-9")
 
 
-def test_decoding_needs_upcasters_validated_against_the_codecs_registry() -> None:
+def test_decoding_needs_upcasters_validated_against_the_codecs_registry(
+    flavour: ModuleType,
+) -> None:
     """Validating against another registry could resolve names to other classes."""
-    codec = JsonCodec(TypeRegistry(bank_events("dataclasses")))
+    codec = JsonCodec(TypeRegistry(bank_events(_name(flavour))))
     payload = stored(identity(account_id="a", cents=1))
     unvalidated = bank_upcasters()
     with pytest.raises(ConfigurationError, match="not validated"):
         decode_stored(codec, unvalidated, "bank.withdrawn", 1, payload)
     elsewhere = bank_upcasters()
-    elsewhere.validate(TypeRegistry(bank_events("dataclasses")))
+    elsewhere.validate(TypeRegistry(bank_events(_name(flavour))))
     with pytest.raises(ConfigurationError, match=r"validate\(codec\.registry\)"):
         decode_stored(codec, elsewhere, "bank.withdrawn", 1, payload)
 
@@ -509,12 +531,12 @@ def test_decoding_needs_upcasters_validated_against_the_codecs_registry() -> Non
     ids=["pickle", "jsonpickle", "yaml"],
 )
 def test_stored_data_is_never_code_on_the_upcasting_path(
-    payload: bytes, monkeypatch: pytest.MonkeyPatch
+    flavour: ModuleType, payload: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Hostile type names and payloads at old versions give typed errors; nothing runs."""
     calls: list[object] = []
     monkeypatch.setattr(os, "system", lambda *args: calls.append(args))
-    codec, upcasters = bank_codec("dataclasses")
+    codec, upcasters = bank_codec(_name(flavour))
     for type_name in ("os:system", "subprocess:Popen", "builtins.eval"):
         with pytest.raises(UnknownMessageTypeError):
             decode_stored(codec, upcasters, type_name, 1, payload)

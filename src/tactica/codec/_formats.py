@@ -10,6 +10,7 @@ from typing import Any, NoReturn, Protocol
 import msgspec
 
 from tactica.codec._finite import first_non_finite, float_fields
+from tactica.codec._native import Checker, class_checkers, first_not_native
 from tactica.domain.envelope import MissingOnDecodeError
 from tactica.domain.frozendict import FrozenDict
 from tactica.domain.naming import message_name
@@ -24,6 +25,7 @@ __all__ = [
     "JsonFormat",
     "MsgspecFormat",
     "check_finite",
+    "check_native",
     "encode_error_for",
     "finite_encoder",
     "format_for",
@@ -72,17 +74,36 @@ def check_finite(cls: type, value: object, fields: tuple[str, ...]) -> None:
 
 
 def finite_encoder(
-    cls: type, fields: tuple[str, ...], encode: Callable[[Any], bytes]
+    cls: type,
+    fields: tuple[str, ...],
+    encode: Callable[[Any], bytes],
+    untyped: tuple[tuple[str, Checker], ...] = (),
 ) -> Callable[[Any], bytes]:
-    """Return `encode`, preceded by the NaN check when `cls` has fields that can hold one."""
-    if not fields:
+    """Return `encode`, preceded by the checks that the fields of `cls` need, if any.
+
+    The NaN check walks the fields that can hold a float; the untyped check the fields
+    that can hold a value of no declared type (``Any``), which must be JSON's own values
+    to read back as themselves. Classes with neither pay for no check at all.
+    """
+    if not fields and not untyped:
         return encode
 
     def checked(value: Any) -> bytes:
-        check_finite(cls, value, fields)
+        if fields:
+            check_finite(cls, value, fields)
+        if untyped:
+            check_native(cls, value, untyped)
         return encode(value)
 
     return checked
+
+
+def check_native(cls: type, value: object, untyped: tuple[tuple[str, Checker], ...]) -> None:
+    """Raise `MessageEncodeError` if an untyped field of `value` would read back different."""
+    problem = first_not_native(value, untyped)
+    if problem is not None:
+        where, reason = problem
+        raise MessageEncodeError(message_name(cls), reason, where)
 
 
 def encode_error_for(name: str, error: Exception) -> Exception:
@@ -111,7 +132,12 @@ def _dataclass_annotations(cls: type) -> dict[str, object]:
 
 
 def _dec_hook(kind: Any, value: Any) -> Any:
-    """Build the types msgspec does not know from what it decoded: `FrozenDict` for now."""
+    """Build the types msgspec does not know from what it decoded: `FrozenDict` for now.
+
+    A field declared ``object`` takes what JSON holds, as one declared ``Any`` does.
+    """
+    if kind is object:
+        return value
     origin = typing.get_origin(kind) or kind
     if isinstance(origin, type) and issubclass(origin, FrozenDict) and isinstance(value, dict):
         arguments = typing.get_args(kind)
@@ -129,8 +155,9 @@ class MsgspecFormat:
         self.name = message_name(cls) if isinstance(cls, type) else repr(cls)
         annotations = _dataclass_annotations(cls)
         encode: Callable[[Any], bytes] = msgspec.json.Encoder().encode
+        untyped = class_checkers(cls) if isinstance(cls, type) else ()
         self.fast_encode: Callable[[Any], bytes] = finite_encoder(
-            cls, float_fields(annotations), encode
+            cls, float_fields(annotations), encode, untyped
         )
         decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(cls, dec_hook=_dec_hook)
         self.fast_decode: Callable[[Buffer], Any] = decoder.decode
@@ -151,6 +178,10 @@ class MsgspecFormat:
         # AssertionError comes from check_invariants: msgspec converts only ValueError.
         if isinstance(error, msgspec.DecodeError | UnicodeDecodeError | AssertionError):
             return MessageDecodeError(self.name, str(error))
+        if isinstance(error, TypeError):
+            # msgspec wraps a TypeError raised while building the value: this one is about
+            # the document itself, which is not bytes or str.
+            return MessageDecodeError(self.name, f"the document is not JSON text: {error}")
         return error
 
 

@@ -11,6 +11,7 @@ from pydantic_core import ValidationError
 
 from tactica.codec._finite import first_non_finite, float_fields
 from tactica.codec._formats import Buffer, encode_error_for, finite_encoder
+from tactica.codec._native import class_checkers
 from tactica.domain.envelope import MissingOnDecodeError
 from tactica.domain.naming import message_name
 from tactica.errors import MessageDecodeError
@@ -52,7 +53,7 @@ class PydanticFormat:
             validated=cls.model_config.get("allow_inf_nan") is False,
         )
         self.fast_encode: Callable[[Any], bytes] = finite_encoder(
-            cls, fields, cls.__pydantic_serializer__.to_json
+            cls, fields, cls.__pydantic_serializer__.to_json, class_checkers(cls)
         )
         validate = partial(raw_validator(cls).validate_json, strict=True, extra="ignore")
         self.fast_decode: Callable[[Buffer], Any] = _finite_decoder(self.name, fields, validate)

@@ -7,7 +7,7 @@ start-up, and `decode_stored` reads a stored event through the chain and the cod
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from copy import deepcopy
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -62,14 +62,15 @@ class _Chains:
         self.steps = steps
 
     def plan(
-        self, cls: type, type_name: str, version: object, event_id: object, stream_id: object
+        self, cls: type, type_name: str, version: object, where: Mapping[str, object]
     ) -> tuple[_Step, ...]:
-        """Return the steps from `version` to the current one, or raise before running any."""
+        """Return the steps from `version` to the current one, or raise before running any.
+
+        `where` names the stored event (``event_id``, ``stream_id``...) in the errors.
+        """
         current = message_version(cls)
-        error = _error_for(cls, type_name, version, event_id, stream_id)
-        future = _error_for(
-            cls, type_name, version, event_id, stream_id, kind=FutureSchemaVersionError
-        )
+        error = _error_for(cls, type_name, version, where)
+        future = _error_for(cls, type_name, version, where, kind=FutureSchemaVersionError)
         if type(version) is not int or version < 1:
             raise error("the stored schema version must be an int >= 1")
         if version > current:
@@ -266,6 +267,8 @@ class Upcasters:
         *,
         event_id: object = None,
         stream_id: object = None,
+        stream_version: object = None,
+        position: object = None,
         copy: bool = True,
     ) -> tuple[str, int, dict[str, Any]]:
         """Return ``(current_name, current_version, document)`` for a stored document.
@@ -275,18 +278,23 @@ class Upcasters:
         (``copy=False`` hands them `data` itself, for a caller that discards it). Raises
         `UnknownMessageTypeError` for an unregistered name, `FutureSchemaVersionError` for a
         version newer than the class's, and `UpcastError` for a missing step or an upcaster
-        that raised or returned something other than a dict; `event_id` and `stream_id`,
-        when given, are named in the error. Nothing is returned half-upcast.
+        that raised or returned something other than a dict; `event_id`, `stream_id`,
+        `stream_version` and `position`, when given, are named in the error. Nothing is
+        returned half-upcast.
         """
         chains = self._validated()
-        cls = chains.registry.resolve(type_name)
-        chain = chains.plan(cls, type_name, version, event_id, stream_id)
+        where = _where(event_id, stream_id, stream_version, position)
+        try:
+            cls = chains.registry.resolve(type_name)
+        except UnknownMessageTypeError as unknown:
+            raise _unknown_at(unknown, where) from None
+        chain = chains.plan(cls, type_name, version, where)
         if not chain:
             return message_name(cls), version, data
         document = _Chains.run(
             chain,
             deepcopy(data) if copy else data,
-            _error_for(cls, type_name, version, event_id, stream_id),
+            _error_for(cls, type_name, version, where),
         )
         return message_name(cls), message_version(cls), document
 
@@ -327,12 +335,34 @@ def _check_chain(cls: type, steps: dict[int, _Step]) -> None:
         raise UpcasterGapError(msg)
 
 
+def _where(
+    event_id: object, stream_id: object, stream_version: object, position: object
+) -> dict[str, object]:
+    return {
+        "event_id": event_id,
+        "stream_id": stream_id,
+        "stream_version": stream_version,
+        "position": position,
+    }
+
+
+def _unknown_at(error: UnknownMessageTypeError, where: Mapping[str, Any]) -> Exception:
+    if not any(value is not None for value in where.values()):
+        return error
+    return UnknownMessageTypeError(error.type_name, error.known, **where)
+
+
+def _decode_error_at(error: MessageDecodeError, where: Mapping[str, Any]) -> Exception:
+    if not any(value is not None for value in where.values()):
+        return error
+    return MessageDecodeError(error.type_name, error.reason, error.field, **where)
+
+
 def _error_for(
     cls: type,
     type_name: str,
     version: object,
-    event_id: object,
-    stream_id: object,
+    where: Mapping[str, Any],
     *,
     kind: type[UpcastError] = UpcastError,
 ) -> Callable[[str], UpcastError]:
@@ -342,8 +372,7 @@ def _error_for(
             reason,
             stored_version=version,
             current_version=message_version(cls),
-            event_id=event_id,
-            stream_id=stream_id,
+            **where,
         )
 
     return error
@@ -354,7 +383,7 @@ def _parse(type_name: str, payload: Buffer) -> dict[str, Any]:
         data: object = msgspec.json.decode(payload)
     except RecursionError:
         raise MessageDecodeError(type_name, "the document is nested too deeply") from None
-    except (msgspec.DecodeError, UnicodeDecodeError) as error:
+    except (msgspec.DecodeError, UnicodeDecodeError, TypeError) as error:
         raise MessageDecodeError(type_name, str(error)) from error
     if not isinstance(data, dict):
         reason = f"the stored document is a JSON {type(data).__qualname__}, not an object"
@@ -371,6 +400,8 @@ def decode_stored(
     *,
     event_id: object = None,
     stream_id: object = None,
+    stream_version: object = None,
+    position: object = None,
 ) -> Any:
     """Return the event stored as `payload` under `type_name` at `schema_version`.
 
@@ -382,7 +413,8 @@ def decode_stored(
     Raises `UnknownMessageTypeError` for an unregistered name, `MessageDecodeError` for a
     malformed payload, `FutureSchemaVersionError` for a newer version than the class's and
     `UpcastError` when a step is missing, an upcaster fails or its result does not decode;
-    `event_id` and `stream_id`, when given, are named in the error.
+    `event_id`, `stream_id`, `stream_version` and `position`, when given, are named in the
+    error and set on it (the stored event it was reading).
 
     Examples:
         >>> from typing import Any
@@ -405,6 +437,27 @@ def decode_stored(
         >>> decode_stored(codec, upcasters, "people.renamed", 1, stored).full_name
         'Ada Lovelace'
     """
+    where = _where(event_id, stream_id, stream_version, position)
+    try:
+        return _decode_stored(codec, upcasters, type_name, schema_version, payload, where=where)
+    except UnknownMessageTypeError as error:
+        raise _unknown_at(error, where) from None
+    except MessageDecodeError as error:
+        located = _decode_error_at(error, where)
+        if located is error:
+            raise
+        raise located from error
+
+
+def _decode_stored(
+    codec: JsonCodec,
+    upcasters: Upcasters | None,
+    type_name: str,
+    schema_version: int,
+    payload: Buffer,
+    *,
+    where: Mapping[str, Any],
+) -> Any:
     registry = codec.registry
     cls: type[Any] = registry.resolve(type_name)
     current = message_version(cls)
@@ -412,7 +465,7 @@ def decode_stored(
         return codec.decode(payload, cls)
     if not (type(schema_version) is int and 1 <= schema_version < current):
         # A bad or newer version: its typed error is raised before the payload is parsed.
-        _Chains(registry, {}).plan(cls, type_name, schema_version, event_id, stream_id)
+        _Chains(registry, {}).plan(cls, type_name, schema_version, where)
     if upcasters is None:
         upcasters = Upcasters()
         upcasters.validate(registry)
@@ -424,15 +477,10 @@ def decode_stored(
             "codec's; call upcasters.validate(codec.registry)"
         )
         raise ConfigurationError(msg)
-    error = _error_for(cls, type_name, schema_version, event_id, stream_id)
+    error = _error_for(cls, type_name, schema_version, where)
     # The parsed dict is this function's own, so the steps need no copy of it.
     _, _, data = upcasters.upcast(
-        type_name,
-        schema_version,
-        _parse(type_name, payload),
-        event_id=event_id,
-        stream_id=stream_id,
-        copy=False,
+        type_name, schema_version, _parse(type_name, payload), **where, copy=False
     )
     try:
         document = msgspec.json.encode(data)
@@ -442,6 +490,6 @@ def decode_stored(
     try:
         return codec.decode(document, cls)
     except MessageDecodeError as exception:
-        where = f" at field {exception.field!r}" if exception.field else ""
-        reason = f"the upcast document does not decode as version {current}{where}: "
+        where_field = f" at field {exception.field!r}" if exception.field else ""
+        reason = f"the upcast document does not decode as version {current}{where_field}: "
         raise error(reason + exception.reason) from exception

@@ -5,13 +5,19 @@ from __future__ import annotations
 import dataclasses
 import weakref
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, Self
+from typing import Any, ClassVar, Generic, Self
 
 from typing_extensions import TypeVar
 
 from tactica.dataclasses._entity import AggregateRoot, Entity
 from tactica.dataclasses._event import DomainEvent
-from tactica.domain.eventsourced import apply_event, fold_events
+from tactica.domain.eventsourced import (
+    EVENT_TYPES,
+    apply_event,
+    event_classes,
+    fold_events,
+    generic_event_argument,
+)
 from tactica.domain.identity import AUTO_ID, new_id, resolve_id_type
 
 __all__ = ["EventSourcedAggregate"]
@@ -89,6 +95,19 @@ class EventSourcedAggregate(AggregateRoot[TId], Generic[TId, TEvent]):
         (True, 10, 2, ())
     """
 
+    snapshot_version: ClassVar[int] = 1
+    """The version of the snapshot format: raise it when the state's fields change.
+
+    A repository ignores (and replaces) a snapshot taken at another version.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make the subclass a dataclass and record the event classes it declares."""
+        super().__init_subclass__(**kwargs)
+        argument = generic_event_argument(cls, EventSourcedAggregate)
+        if argument is not None:  # else it inherits what its base declared
+            setattr(cls, EVENT_TYPES, event_classes(argument))
+
     @classmethod
     def blank(cls, aggregate_id: TId = AUTO_ID, /) -> Self:
         """Return the aggregate before its first event: id, version 0, field defaults.
@@ -139,6 +158,8 @@ class EventSourcedAggregate(AggregateRoot[TId], Generic[TId, TEvent]):
         msg = f"{type(self).__qualname__} must implement evolve(event) to apply events"
         raise NotImplementedError(msg)
 
+
+setattr(EventSourcedAggregate, EVENT_TYPES, ())
 
 _required: weakref.WeakKeyDictionary[type, tuple[str, ...]] = weakref.WeakKeyDictionary()
 _defaulted: weakref.WeakKeyDictionary[

@@ -8,12 +8,26 @@ is the loading path (evolve only: nothing recorded). Both work on the instance's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol, cast
 
 from tactica.errors import ConfigurationError
 
-__all__ = ["EventSourced", "apply_event", "check_complete", "fold_events"]
+__all__ = [
+    "EVENT_TYPES",
+    "EventSourced",
+    "apply_event",
+    "check_complete",
+    "event_classes",
+    "fold_events",
+    "generic_event_argument",
+    "substitute",
+]
+
+EVENT_TYPES = "__tactica_event_types__"
+"""The class attribute where each flavour records the event classes an aggregate declares."""
 
 
 class EventSourced(Protocol):
@@ -93,3 +107,58 @@ def fold_events(
 
 
 _NOTHING = object()
+
+
+def event_classes(argument: object) -> tuple[type, ...]:
+    """Return the classes an aggregate's event type argument names: one, or a union's.
+
+    ``Any``, ``object``, type variables and forward references name no class.
+    """
+    alias_type: Any = getattr(typing, "TypeAliasType", None)  # ``type X = A | B``, 3.12+
+    while alias_type is not None and isinstance(argument, alias_type):
+        argument = cast("Any", argument).__value__
+    if typing.get_origin(argument) is typing.Annotated:
+        argument = typing.get_args(argument)[0]
+    union = typing.get_origin(argument) in (typing.Union, types.UnionType)
+    members: tuple[object, ...] = typing.get_args(argument) if union else (argument,)
+    return tuple(kind for kind in members if isinstance(kind, type) and kind not in (object, Any))
+
+
+def substitute(annotation: object, mapping: Mapping[object, object]) -> object:
+    """Return `annotation` with the type variables of `mapping` replaced by their values."""
+    if isinstance(annotation, typing.TypeVar):
+        return mapping.get(annotation, annotation)
+    parameters: object = getattr(annotation, "__parameters__", ())
+    if not isinstance(parameters, tuple) or not parameters:
+        return annotation
+    try:
+        form: Any = annotation
+        return form[tuple(mapping.get(p, p) for p in cast("tuple[object, ...]", parameters))]
+    except TypeError:
+        return annotation
+
+
+def generic_event_argument(cls: type, base: type) -> object:
+    """Return what `cls` gives `base`'s event type parameter through stdlib generics.
+
+    Follows ``__orig_bases__`` through generic intermediate classes, substituting their
+    type variables: ``class Base(EventSourcedAggregate[str, E], Generic[E])`` and then
+    ``class Account(Base[Opened | Closed])`` declare ``Opened | Closed``. Returns ``None``
+    when `cls` gives no argument of its own (it inherits what its bases declared).
+    """
+    return _through_bases(cls, base, {})
+
+
+def _through_bases(cls: type, base: type, mapping: Mapping[object, object]) -> object:
+    for declared in cls.__dict__.get("__orig_bases__", ()):
+        origin = typing.get_origin(declared)
+        if not isinstance(origin, type) or not issubclass(origin, base):
+            continue
+        arguments = tuple(substitute(a, mapping) for a in typing.get_args(declared))
+        if origin is base:
+            return arguments[1] if len(arguments) == 2 else None  # noqa: PLR2004
+        parameters: tuple[object, ...] = getattr(origin, "__parameters__", ())
+        found = _through_bases(origin, base, dict(zip(parameters, arguments, strict=False)))
+        if found is not None:
+            return found
+    return None

@@ -1,5 +1,8 @@
 """Event metadata: JSON values, frozen all the way down and checked once, when the event is made.
 
+Only values that read back as themselves are accepted: JSON's own (lists read back as the
+tuples they were frozen into, mappings as `FrozenDict`).
+
 Freezing nested lists and mappings too means nothing can change the metadata of an event
 after it exists, so the codec need not look for NaN in it on every encode.
 """
@@ -34,7 +37,10 @@ def freeze_metadata(metadata: Mapping[str, Any], owner: type) -> FrozenDict[str,
     """Return `metadata` deeply frozen, refusing non-string keys, NaN and deep nesting.
 
     Mappings become `FrozenDict`s and lists become tuples; `owner`, the event class, is
-    named in the `InvalidMessageError` raised for a value JSON cannot carry faithfully.
+    named in the `InvalidMessageError` raised for a value JSON cannot carry faithfully: a
+    set, bytes, a UUID, a datetime, a Decimal, an enum or any other object would read back
+    as another type, so only str, int, float, bool, None, lists, tuples and mappings with
+    str keys are accepted.
     """
     if not metadata:
         return EMPTY
@@ -65,4 +71,20 @@ def _freeze(value: object, where: str, depth: int) -> Any:
                 raise InvalidMessageError(msg)
             items[key] = _freeze(item, f"{where}.{key}", depth + 1)
         return FrozenDict(items)
-    return value
+    if type(value) in _JSON_SCALARS:
+        return value
+    kind = type(value)
+    shown = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    msg = (
+        f"{where} is a {shown}, which would read back as another type (JSON has no such "
+        "value); store str, int, float, bool, None, lists and mappings with str keys "
+        "(for example str(uuid), datetime.isoformat(), sorted(a_set))"
+    )
+    raise InvalidMessageError(msg)
+
+
+_JSON_SCALARS = frozenset({str, int, bool, type(None)})

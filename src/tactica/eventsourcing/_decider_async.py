@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
 from tactica.domain.decider import Decider, fold
-from tactica.errors import WrongExpectedVersionError
-from tactica.eventsourcing._streams import decode_events, to_new_event
+from tactica.errors import ConfigurationError, WrongExpectedVersionError
+from tactica.eventsourcing._checks import check_count, check_has, check_upcasters
+from tactica.eventsourcing._streams import decode_events, readable_new_events
 from tactica.ports._event_store_async import AsyncEventStore
 
 __all__ = ["AsyncDeciderRunner"]
@@ -25,7 +26,8 @@ class AsyncDeciderRunner(Generic[C, E, S]):
     writer makes the append a `WrongExpectedVersionError`; with ``retries=n`` the runner
     reads, folds and decides again up to n more times, which is safe because deciding is
     pure. Events are tactica domain events (they carry their ids and registered names);
-    `codec` must know their types.
+    `codec` must know their types: a decided event whose type it cannot read back is
+    refused with `UnreadableEventError` before anything is appended.
 
     Examples:
         >>> import asyncio
@@ -67,15 +69,31 @@ class AsyncDeciderRunner(Generic[C, E, S]):
         upcasters: Upcasters | None = None,
         retries: int = 0,
     ) -> None:
-        """Run `decider` on `store`; retry a lost race `retries` times."""
-        if type(retries) is not int or retries < 0:
-            msg = f"retries must be an int >= 0, not {retries!r}"
-            raise ValueError(msg)
+        """Run `decider` on `store`; retry a lost race `retries` times.
+
+        Raises `ConfigurationError` for an argument that cannot work: a decider without
+        ``initial_state``, ``decide`` and ``evolve``, a store without ``read`` and
+        ``append``, a codec that is not a `JsonCodec`, or `retries` not an int >= 0.
+        """
+        owner = type(self).__name__
+        check_has(owner, "a decider as decider", decider, "decide", "evolve")
+        if not hasattr(decider, "initial_state"):
+            msg = (
+                f"{owner} needs a decider with initial_state; {type(decider).__qualname__} has none"
+            )
+            raise ConfigurationError(msg)
+        check_has(owner, "an event store as store", store, "read", "append")
+        if not isinstance(cast("object", codec), JsonCodec):
+            msg = (
+                f"{owner} needs codec=JsonCodec(TypeRegistry([...])) knowing the decider's "
+                f"events, not {type(codec).__qualname__}"
+            )
+            raise ConfigurationError(msg)
         self.decider = decider
         self.store = store
         self.codec = codec
-        self.upcasters = upcasters
-        self.retries = retries
+        self.upcasters = check_upcasters(owner, upcasters)
+        self.retries = check_count("retries", retries, 0)
 
     async def load(self, stream_id: str) -> tuple[S, int]:
         """Return the state folded from a stream and the version it was folded at."""
@@ -94,7 +112,8 @@ class AsyncDeciderRunner(Generic[C, E, S]):
             events = list(self.decider.decide(command, state))
             if not events:
                 return [], state
-            stored = [to_new_event(self.codec, event) for event in events]
+            owner = f"the decider {type(self.decider).__qualname__}"
+            stored = readable_new_events(self.codec, events, owner)
             try:
                 await self.store.append(stream_id, stored, version)
             except WrongExpectedVersionError:

@@ -17,9 +17,24 @@ from tactica.errors import (
     SerializationError,
     WrongExpectedVersionError,
 )
-from tactica.eventsourcing._streams import decode_events, default_codec, to_new_event
+from tactica.eventsourcing._checks import (
+    MAX_VERSION,
+    check_codec,
+    check_count,
+    check_has,
+    check_prefix,
+    check_upcasters,
+)
+from tactica.eventsourcing._streams import decode_events, default_codec, readable_new_events
 from tactica.ports._event_store_sync import EventStore
-from tactica.ports._events import AppendResult, Snapshot, StreamAppend, checked_appends
+from tactica.ports._events import (
+    AppendResult,
+    Expected,
+    NewEvent,
+    Snapshot,
+    StreamAppend,
+    checked_appends,
+)
 from tactica.ports._snapshots_sync import SnapshotStore
 from tactica.stores._sql._event_store_sync import (
     SQLEventStore,
@@ -31,6 +46,8 @@ from tactica.stores._sql._protocol_sync import SQLConnection
 __all__ = ["EventSourcedRepository", "SQLEventSourcedRepository"]
 
 _logger = logging.getLogger("tactica.eventsourcing")
+
+_CheckedAppend = tuple[str, tuple[NewEvent, ...], Expected]
 
 A = TypeVar("A")
 TId = TypeVar("TId")
@@ -47,7 +64,13 @@ class EventSourcedRepository(Generic[A, TId]):
     appended again, and the aggregate can go on changing.
 
     Events are decoded by registered name; the aggregate's event union (its second type
-    argument) is registered by default, or pass a `codec` with your `TypeRegistry`.
+    argument) is registered by default, or pass a `codec` with your `TypeRegistry`. A
+    commit refuses, with `UnreadableEventError` and before anything is written, an event
+    the codec could not read back (a type outside the union, or not registered).
+
+    A snapshot is trusted only if the stream still has an event at the snapshot's version
+    and the snapshot is of this class and its ``snapshot_version``; any other is ignored,
+    logged as a warning, and replaced by one rebuilt from the events.
     """
 
     def __init__(
@@ -68,25 +91,29 @@ class EventSourcedRepository(Generic[A, TId]):
         and folds the events stored since; when it had to fold `snapshot_every` events or
         more, it saves a new snapshot.
         """
-        if not hasattr(aggregate_type, "replay"):
+        owner = type(self).__name__
+        if not isinstance(cast("object", aggregate_type), type) or not hasattr(
+            aggregate_type, "replay"
+        ):
+            shown = getattr(aggregate_type, "__qualname__", repr(aggregate_type))
             msg = (
-                f"{aggregate_type.__qualname__} is not event-sourced: derive it from "
+                f"{shown} is not event-sourced: derive it from "
                 "EventSourcedAggregate, or store it with a state repository"
             )
             raise ConfigurationError(msg)
+        check_has(owner, "an event store as store", store, "read", "append", "commit")
+        if snapshots is not None:
+            check_has(owner, "snapshots", snapshots, "load_snapshot", "save_snapshot")
         self.aggregate_type = aggregate_type
         self.store = store
-        self.codec = codec or default_codec(aggregate_type)
-        self.upcasters = upcasters
-        self.stream_prefix = stream_prefix or aggregate_type.__qualname__
-        if type(snapshot_every) is not int or snapshot_every < 1:
-            msg = f"snapshot_every must be an int >= 1, not {snapshot_every!r}"
-            raise ConfigurationError(msg)
+        self.codec = check_codec(owner, codec) or default_codec(aggregate_type)
+        self.upcasters = check_upcasters(owner, upcasters)
+        self.stream_prefix = check_prefix(owner, stream_prefix) or aggregate_type.__qualname__
         self.snapshots = snapshots
-        self.snapshot_every = snapshot_every
+        self.snapshot_every = check_count("snapshot_every", snapshot_every, 1)
         self._identity: dict[Any, A] = {}
         self._versions: dict[Any, int] = {}
-        self._appended: dict[Any, set[int]] = {}
+        self._appended: dict[Any, set[object]] = {}
 
     def stream_id(self, aggregate_id: object) -> str:
         """Return the stream of the aggregate with this id."""
@@ -127,37 +154,88 @@ class EventSourcedRepository(Generic[A, TId]):
 
     def _load(self, aggregate_id: object) -> tuple[A, int] | None:
         stream_id = self.stream_id(aggregate_id)
-        start = self._from_snapshot(stream_id)
-        after = 0 if start is None else _version(start)
-        stored = self.store.read(stream_id, from_version=after + 1)
-        events = decode_events(self.codec, self.upcasters, stored)
-        if start is None:
-            if not stored:
-                return None
-            aggregate = self._replay(aggregate_id, events)
-        else:
-            aggregate = cast("Any", start).fold(events)
-        version = stored[-1].stream_version if stored else after
-        if self.snapshots is not None and len(stored) >= self.snapshot_every:
+        start, ignored = self._from_snapshot(stream_id)
+        if start is not None:
+            at = _version(start)
+            # Read from the snapshot's own version: its event proves the snapshot is not
+            # beyond the stream's head, at the cost of one row rather than a round trip.
+            stored = self.store.read(stream_id, from_version=at)
+            if stored and stored[0].stream_version == at:
+                tail = stored[1:]
+                aggregate = cast("Any", start).fold(decode_events(self.codec, self.upcasters, tail))
+                version = stored[-1].stream_version
+                if self.snapshots is not None and len(tail) >= self.snapshot_every:
+                    self.snapshots.save_snapshot(
+                        self._snapshot(stream_id, aggregate, version)
+                    )
+                return aggregate, version
+        stored = self.store.read(stream_id)
+        if start is not None:
+            _logger.warning(
+                "ignored the snapshot of stream %r at version %d: the stream is at version %d; "
+                "the aggregate was rebuilt from its events",
+                stream_id,
+                _version(start),
+                stored[-1].stream_version if stored else 0,
+            )
+            ignored = True
+        if ignored:
+            self._forget_snapshot(stream_id)
+        if not stored:
+            return None
+        aggregate = self._replay(aggregate_id, decode_events(self.codec, self.upcasters, stored))
+        version = stored[-1].stream_version
+        if self.snapshots is not None and (ignored or len(stored) >= self.snapshot_every):
+            # An ignored snapshot is replaced, so that it is not read (and warned of) again.
             self.snapshots.save_snapshot(self._snapshot(stream_id, aggregate, version))
         return aggregate, version
 
-    def _from_snapshot(self, stream_id: str) -> A | None:
+    def _from_snapshot(self, stream_id: str) -> tuple[A | None, bool]:
+        """Return the snapshot's aggregate, if usable, and whether one was ignored."""
         if self.snapshots is None:
-            return None
+            return None, False
         snapshot = self.snapshots.load_snapshot(stream_id)
-        if (
-            snapshot is None
-            or snapshot.type_name != self._snapshot_name
-            or snapshot.schema_version != _snapshot_version(self.aggregate_type)
-        ):
-            return None
+        if snapshot is None:
+            return None, False
+        aggregate, problem = self._restored(snapshot, stream_id)
+        if aggregate is None:
+            _logger.warning(
+                "ignored the snapshot of stream %r: %s; the aggregate was rebuilt from its events",
+                stream_id,
+                problem,
+            )
+            return None, True
+        return aggregate, False
+
+    def _restored(self, snapshot: Snapshot, stream_id: str) -> tuple[A | None, str]:
+        """Return the aggregate a snapshot holds, or ``None`` and why it cannot be used."""
+        expected = (self._snapshot_name, _snapshot_version(self.aggregate_type))
+        if (snapshot.type_name, snapshot.schema_version) != expected:
+            return None, (
+                f"it is of {snapshot.type_name!r:.200} at snapshot version "
+                f"{snapshot.schema_version!r:.40}, not of {expected[0]} at version {expected[1]}"
+            )
+        version: object = snapshot.version
+        if snapshot.stream_id != stream_id or type(version) is not int:
+            return None, f"it names stream {snapshot.stream_id!r:.200} at version {version!r:.40}"
+        if not 1 <= version <= MAX_VERSION:
+            return None, f"its version {version} is outside 1..{MAX_VERSION}"
         try:
             aggregate = self.codec.decode(snapshot.state, self.aggregate_type)
-        except SerializationError:
-            _logger.warning("ignored an unreadable snapshot of %s", stream_id, exc_info=True)
-            return None
-        return aggregate if _version(aggregate) == snapshot.version else None
+        except SerializationError as error:
+            return None, f"its state does not decode ({type(error).__name__})"
+        if _version(aggregate) != version or self.stream_id(_id(aggregate)) != stream_id:
+            return None, (
+                f"its state is of {self.stream_id(_id(aggregate))!r:.200} at version "
+                f"{_version(aggregate)!r:.40}, not at version {version}"
+            )
+        return aggregate, ""
+
+    def _forget_snapshot(self, stream_id: str) -> None:
+        # A cache keeps a newer snapshot over an older one; an ignored one must go first.
+        discard = getattr(self.snapshots, "discard_snapshot", None)
+        if discard is not None:
+            discard(stream_id)
 
     def _snapshot(self, stream_id: str, aggregate: A, version: int) -> Snapshot:
         return Snapshot(
@@ -194,13 +272,18 @@ class EventSourcedRepository(Generic[A, TId]):
         self._appended.clear()
 
     def pending_appends(self) -> list[StreamAppend]:
-        """Return one append per aggregate with events not yet stored, at the version read."""
+        """Return one append per aggregate with events not yet stored, at the version read.
+
+        Raises `UnreadableEventError` for an event the codec could not read back, and the
+        codec's `MessageEncodeError` for one it cannot encode, before anything is written.
+        """
         appends: list[StreamAppend] = []
         for aggregate_id, aggregate in self._identity.items():
             done = self._appended[aggregate_id]
-            fresh = [e for e in getattr(aggregate, "pending_events", ()) if id(e) not in done]
+            fresh = [e for e in getattr(aggregate, "pending_events", ()) if _key(e) not in done]
             if fresh:
-                events = [to_new_event(self.codec, event) for event in fresh]
+                owner = f"the aggregate {self.aggregate_type.__qualname__} {aggregate_id!r:.80}"
+                events = readable_new_events(self.codec, fresh, owner)
                 expected = self._versions[aggregate_id]
                 appends.append(StreamAppend(self.stream_id(aggregate_id), events, expected))
         return appends
@@ -214,7 +297,7 @@ class EventSourcedRepository(Generic[A, TId]):
                 continue
             self._versions[aggregate_id] = result.stream_version
             pending = getattr(aggregate, "pending_events", ())
-            self._appended[aggregate_id].update(id(event) for event in pending)
+            self._appended[aggregate_id].update(_key(event) for event in pending)
 
     def commit(self) -> None:
         """Append every tracked aggregate's new events, all streams in one commit."""
@@ -239,6 +322,11 @@ class EventSourcedRepository(Generic[A, TId]):
         replay: Any = getattr(self.aggregate_type, "replay")  # noqa: B009 - checked in __init__
         aggregate: A = replay(aggregate_id, events)
         return aggregate
+
+
+def _key(event: object) -> object:
+    # By event id, not id(): the id of a pulled (freed) event is reused by the next one.
+    return getattr(event, "event_id", None) or id(event)
 
 
 def _id(aggregate: object) -> Any:
@@ -277,6 +365,8 @@ class SQLEventSourcedRepository(EventSourcedRepository[A, TId]):
         With `snapshot_every`, snapshots are kept in the same database (see the base).
         """
         store = SQLEventStore(kept_connection(connection))
+        if snapshot_every is not None:
+            check_count("snapshot_every", snapshot_every, 1)
         super().__init__(
             aggregate_type,
             store,
@@ -284,13 +374,24 @@ class SQLEventSourcedRepository(EventSourcedRepository[A, TId]):
             upcasters=upcasters,
             stream_prefix=stream_prefix,
             snapshots=None if snapshot_every is None else store,
-            snapshot_every=snapshot_every or 100,
+            snapshot_every=100 if snapshot_every is None else snapshot_every,
         )
         self.connection = connection
+        self._prepared: list[_CheckedAppend] | None = None
+
+    def prepare(self) -> None:
+        """Encode and check the pending events before the unit of work's transaction begins.
+
+        An event the codec cannot encode or read back is refused here, before the unit of
+        work writes anything (state rows included); `write` then appends what was prepared.
+        """
+        self._prepared = checked_appends(self.pending_appends())
 
     def write(self) -> list[AppendResult]:
         """Append the pending events in the caller's open transaction; raise on conflict."""
-        appends = checked_appends(self.pending_appends())
+        appends, self._prepared = self._prepared, None
+        if appends is None:
+            appends = checked_appends(self.pending_appends())
         try:
             return write_appends(self.connection, appends)
         except WrongExpectedVersionError as error:
@@ -299,3 +400,8 @@ class SQLEventSourcedRepository(EventSourcedRepository[A, TId]):
             streams = ", ".join(repr(stream_id) for stream_id, _, _ in appends)
             msg = f"another writer appended to {streams} concurrently; reload and retry"
             raise ConcurrencyError(msg) from error
+
+    def rollback(self) -> None:
+        """Forget every uncommitted change and stop tracking; load again to go on."""
+        self._prepared = None
+        super().rollback()

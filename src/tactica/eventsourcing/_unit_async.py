@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
 from tactica.errors import WrongExpectedVersionError
+from tactica.eventsourcing._checks import check_codec, check_has
 from tactica.eventsourcing._repository_async import AsyncEventSourcedRepository
 from tactica.outbox import OutboxMessage
 from tactica.ports._event_store_async import AsyncEventStore
@@ -31,7 +32,8 @@ class AsyncEventSourcedUnitOfWork(AsyncUnitOfWork):
 
     def __init__(self, store: AsyncEventStore, *, codec: JsonCodec | None = None) -> None:
         """Work on `store`; `codec` encodes outbox payloads."""
-        super().__init__(codec=codec)
+        check_has(type(self).__name__, "an event store as store", store, "read", "commit")
+        super().__init__(codec=check_codec(type(self).__name__, codec))
         self.store = store
 
     def event_sourced(

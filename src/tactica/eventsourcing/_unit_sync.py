@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
 from tactica.errors import WrongExpectedVersionError
+from tactica.eventsourcing._checks import check_codec, check_has
 from tactica.eventsourcing._repository_sync import EventSourcedRepository
 from tactica.outbox import OutboxMessage
 from tactica.ports._event_store_sync import EventStore
@@ -32,7 +33,8 @@ class EventSourcedUnitOfWork(UnitOfWork):
 
     def __init__(self, store: EventStore, *, codec: JsonCodec | None = None) -> None:
         """Work on `store`; `codec` encodes outbox payloads."""
-        super().__init__(codec=codec)
+        check_has(type(self).__name__, "an event store as store", store, "read", "commit")
+        super().__init__(codec=check_codec(type(self).__name__, codec))
         self.store = store
 
     def event_sourced(

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable
-from typing import Any, Generic, Self
+from typing import Any, ClassVar, Generic, Self
 
 from pydantic_core import PydanticUndefined
 from typing_extensions import TypeVar
 
-from tactica.domain.eventsourced import apply_event, fold_events
+from tactica.domain.eventsourced import (
+    EVENT_TYPES,
+    apply_event,
+    event_classes,
+    fold_events,
+    substitute,
+)
 from tactica.domain.identity import AUTO_ID, new_id
 from tactica.pydantic._entity import AggregateRoot
 from tactica.pydantic._event import DomainEvent
@@ -89,6 +95,20 @@ class EventSourcedAggregate(AggregateRoot[TId], Generic[TId, TEvent]):
         (True, 10, 2, ())
     """
 
+    snapshot_version: ClassVar[int] = 1
+    """The version of the snapshot format: raise it when the state's fields change.
+
+    A repository ignores (and replaces) a snapshot taken at another version.
+    """
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Record the event classes the subclass declares (read from pydantic's generics)."""
+        super().__pydantic_init_subclass__(**kwargs)
+        argument = _event_argument(cls)
+        if argument is not None:  # else it inherits what its base declared
+            type.__setattr__(cls, EVENT_TYPES, event_classes(argument))
+
     @classmethod
     def blank(cls, aggregate_id: TId = AUTO_ID, /) -> Self:
         """Return the aggregate before its first event: id, version 0, field defaults.
@@ -150,6 +170,32 @@ class EventSourcedAggregate(AggregateRoot[TId], Generic[TId, TEvent]):
         """
         msg = f"{type(self).__qualname__} must implement evolve(event) to apply events"
         raise NotImplementedError(msg)
+
+
+type.__setattr__(EventSourcedAggregate, EVENT_TYPES, ())
+
+
+def _event_argument(cls: type) -> object:
+    """Return the event type argument `cls` gives `EventSourcedAggregate`, or ``None``.
+
+    pydantic parametrises generic models into real subclasses and keeps their arguments in
+    ``__pydantic_generic_metadata__``, not in ``__orig_bases__``: walked down the MRO, each
+    parametrised class binds its origin's type variables, so an argument given through a
+    generic intermediate class is found too.
+    """
+    bound: dict[object, object] = {}
+    for klass in cls.__mro__:
+        metadata: Any = vars(klass).get("__pydantic_generic_metadata__")
+        origin: Any = metadata.get("origin") if metadata else None
+        if origin is None:
+            continue
+        arguments = tuple(substitute(argument, bound) for argument in metadata["args"])
+        if origin is EventSourcedAggregate:
+            return arguments[1] if len(arguments) == 2 else None  # noqa: PLR2004
+        parameters = origin.__pydantic_generic_metadata__["parameters"]
+        for parameter, argument in zip(parameters, arguments, strict=False):
+            bound.setdefault(parameter, argument)
+    return None
 
 
 def _declared_id_type(cls: type[EventSourcedAggregate[Any, Any]]) -> object:

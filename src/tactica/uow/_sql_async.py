@@ -122,6 +122,9 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
             await self.connection.close()
 
     async def _store(self, outbox: list[OutboxMessage]) -> int:
+        for repository in self._repositories:
+            if isinstance(repository, AsyncSQLEventSourcedRepository):
+                repository.prepare()  # refuses an unreadable event before anything is written
         await self.connection.begin()
         try:
             writes = [(repository, await repository.write()) for repository in self._repositories]

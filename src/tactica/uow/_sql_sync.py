@@ -123,6 +123,9 @@ class SQLUnitOfWork(UnitOfWork):
             self.connection.close()
 
     def _store(self, outbox: list[OutboxMessage]) -> int:
+        for repository in self._repositories:
+            if isinstance(repository, SQLEventSourcedRepository):
+                repository.prepare()  # refuses an unreadable event before anything is written
         self.connection.begin()
         try:
             writes = [(repository, repository.write()) for repository in self._repositories]
