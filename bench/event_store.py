@@ -369,11 +369,15 @@ _STREAM = (
     " ORDER BY stream_version ASC"
 )
 _GLOBAL = f"SELECT {_COLUMNS} FROM tactica_events WHERE position > ? ORDER BY position LIMIT ?"
+_VISIBLE = "transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+# After a stored position in (transaction, position) order, or else after the position.
 _GLOBAL_HORIZON = (
-    f"SELECT {_COLUMNS} FROM tactica_events WHERE (transaction_id, position) >"
-    " (COALESCE((SELECT transaction_id FROM tactica_events WHERE position = ?),"
-    " CAST('0' AS xid8)), ?)"
-    " AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+    f"SELECT {_COLUMNS} FROM ((SELECT {_COLUMNS}, transaction_id FROM tactica_events"
+    " WHERE (transaction_id, position) > ((SELECT transaction_id FROM tactica_events"
+    f" WHERE position = ?), ?) AND {_VISIBLE} ORDER BY transaction_id, position LIMIT ?)"
+    f" UNION ALL (SELECT {_COLUMNS}, transaction_id FROM tactica_events WHERE position > ?"
+    " AND NOT EXISTS (SELECT 1 FROM tactica_events WHERE position = ?)"
+    f" AND {_VISIBLE} ORDER BY transaction_id, position LIMIT ?)) AS tail"
     " ORDER BY transaction_id, position LIMIT ?"
 )
 
@@ -435,7 +439,9 @@ class _Dialect:
 
     def page(self, after: int) -> tuple[int, ...]:
         # The horizon read looks the checkpoint's transaction id up by its position.
-        return (after, after, PAGE) if self.postgres else (after, PAGE)
+        if not self.postgres:
+            return (after, PAGE)
+        return (after, after, PAGE, after, after, PAGE, PAGE)
 
 
 _SQLITE = _Dialect.sqlite()

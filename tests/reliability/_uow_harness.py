@@ -35,6 +35,7 @@ from sqlalchemy.pool import NullPool
 
 from tactica import ConcurrencyError, message_context
 from tactica.dataclasses import AggregateRoot, DomainEvent
+from tactica.errors import LockTimeoutError
 from tactica.outbox import OutboxMessage
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
 from tactica.stores.postgres import PostgresUnitOfWork
@@ -538,7 +539,13 @@ def attempt_killed(
 
 
 def is_busy(error: BaseException) -> bool:
-    """Whether `error` is SQLite's "database is locked" (SQLITE_BUSY/SQLITE_LOCKED)."""
+    """Whether `error` is SQLite's "database is locked" (SQLITE_BUSY/SQLITE_LOCKED).
+
+    tactica raises it as `LockTimeoutError` naming the busy timeout; a raw ``sqlite3``
+    error would be a leak as well as a busy error.
+    """
+    if isinstance(error, LockTimeoutError):
+        return True
     name = getattr(error, "sqlite_errorname", "") or ""
     return isinstance(error, sqlite3.OperationalError) and (
         name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(error)
@@ -562,8 +569,8 @@ def contend(
             with CounterWork(path, deferred=deferred) as uow:
                 uow.counters.get(counter_id).bump()
                 uow.commit()
-        except ConcurrencyError:
-            tally["conflicts"] += 1
+        except ConcurrencyError as error:
+            tally["busy" if is_busy(error) else "conflicts"] += 1
         except Exception as error:  # noqa: BLE001 - counted: G18 forbids any of these
             tally["busy" if is_busy(error) else "other"] += 1
             if len(samples) < 5:

@@ -18,6 +18,7 @@ NOTIFY_CHANNEL = "tactica_events"
 __all__ = [
     "COLUMNS",
     "NOTIFY_CHANNEL",
+    "after_in_read_order",
     "by_ids",
     "event_row",
     "global_read",
@@ -206,6 +207,21 @@ def stream_read(*, bounded: bool, backwards: bool, limited: bool) -> str:
 
 
 _HORIZON = "transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+
+
+def after_in_read_order(cursor: str = "?") -> str:
+    """Return the SQL condition "this event is after `cursor`" in the horizon's read order.
+
+    `cursor` is a position (a ``?`` parameter, given four times, or a column). Stored, it
+    is followed by what its transaction wrote later and by later transactions; not stored
+    (a gap, a position past the head), by the events with a greater position: the same
+    rule as `global_read`, never the log from its start. NULL-safe, so it may be negated.
+    """
+    return (
+        "(COALESCE((transaction_id, position) > ((SELECT transaction_id FROM tactica_events"
+        f" WHERE position = {cursor}), {cursor}), FALSE) OR (position > {cursor} AND NOT"
+        f" EXISTS (SELECT 1 FROM tactica_events WHERE position = {cursor})))"
+    )
 
 
 @lru_cache(maxsize=64)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from tactica.stores._sql._event_rows import after_in_read_order
+
 __all__ = [
     "CLAIM_LEASE",
     "DELETE_DOCUMENT",
@@ -35,6 +37,7 @@ __all__ = [
     "lock_stall",
     "pending_query",
     "reached_query",
+    "read_order_parameters",
 ]
 
 MOVE_CHECKPOINT = "UPDATE tactica_checkpoints SET position = ? WHERE name = ? AND position = ?"
@@ -82,12 +85,8 @@ CLAIM_LEASE = (
 )
 DROP_LEASE = "DELETE FROM tactica_leases WHERE name = ? AND holder = ?"
 
-# After a checkpoint in the horizon's read order: every later event is in a transaction
-# committed after the checkpoint's, or in the same one further on.
-_AFTER_IN_TRANSACTION_ORDER = (
-    "(transaction_id, position) > (COALESCE((SELECT transaction_id FROM tactica_events"
-    " WHERE position = ?), CAST('0' AS xid8)), ?)"
-)
+# After a checkpoint in the horizon's read order (parameters: the checkpoint, four times).
+_AFTER_IN_READ_ORDER = after_in_read_order()
 
 
 def inline_turn_key(projection: str) -> str:
@@ -98,17 +97,19 @@ def inline_turn_key(projection: str) -> str:
 def applied_between_query(*, horizon: bool) -> str:
     """Return a row when an event lies after one checkpoint and at or before another.
 
-    Parameters: the earlier checkpoint, then the later one (twice each on the horizon,
-    where a later checkpoint that is no stored event's position has nothing before it).
+    Parameters: `read_order_parameters` of the earlier checkpoint, then of the later one.
     """
     if not horizon:
         return "SELECT 1 FROM tactica_events WHERE position > ? AND position <= ? LIMIT 1"
     return (
-        "SELECT 1 FROM tactica_events WHERE (transaction_id, position) > (COALESCE("
-        "(SELECT transaction_id FROM tactica_events WHERE position = ?), CAST('0' AS xid8)), ?)"
-        " AND (transaction_id, position) <= ("
-        "(SELECT transaction_id FROM tactica_events WHERE position = ?), ?) LIMIT 1"
+        f"SELECT 1 FROM tactica_events WHERE {_AFTER_IN_READ_ORDER}"
+        f" AND NOT {_AFTER_IN_READ_ORDER} LIMIT 1"
     )
+
+
+def read_order_parameters(*positions: int, horizon: bool) -> tuple[int, ...]:
+    """Return the parameters that stand for each of `positions` in these statements."""
+    return tuple(p for p in positions for _ in range(4 if horizon else 1))
 
 
 def pending_query(*, horizon: bool) -> str:
@@ -117,8 +118,8 @@ def pending_query(*, horizon: bool) -> str:
     On the horizon, events that an older open transaction still holds back from readers
     count too: they are committed and not applied, so the lag must show them.
     """
-    where = _AFTER_IN_TRANSACTION_ORDER if horizon else "position > ?"
-    return f"SELECT COUNT(*), MIN(recorded_at) FROM tactica_events WHERE {where}"  # noqa: S608 - constants only
+    where = _AFTER_IN_READ_ORDER if horizon else "position > ?"
+    return f"SELECT COUNT(*), MIN(recorded_at) FROM tactica_events WHERE {where}"
 
 
 def head_query(*, horizon: bool) -> str:
@@ -136,12 +137,12 @@ def reached_query(*, horizon: bool) -> str:
     """Return whether a checkpoint is at or past a position, in the global read order."""
     if not horizon:
         return "SELECT COUNT(*) FROM tactica_checkpoints WHERE name = ? AND position >= ?"
+    # Reached when the wanted event is not after the checkpoint (a position that holds no
+    # event is reached at once: there is nothing there to wait for).
     return (
-        "SELECT COUNT(*) FROM tactica_checkpoints c"
-        " JOIN tactica_events at_checkpoint ON at_checkpoint.position = c.position"
-        " JOIN tactica_events wanted ON wanted.position = ?"
-        " WHERE c.name = ? AND (wanted.transaction_id, wanted.position)"
-        " <= (at_checkpoint.transaction_id, at_checkpoint.position)"
+        "SELECT COUNT(*) FROM tactica_checkpoints c WHERE c.name = ? AND NOT EXISTS"
+        " (SELECT 1 FROM tactica_events WHERE position = ? AND"
+        f" {after_in_read_order('c.position')})"
     )
 
 

@@ -55,6 +55,7 @@ from tactica.stores._sql._projection_rows import (
     lock_stall,
     pending_query,
     reached_query,
+    read_order_parameters,
 )
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
 from tactica.stores._wakeups import AsyncInProcessListener, Wakeups
@@ -359,7 +360,7 @@ class AsyncSQLProjections:
         self, connection: AsyncSQLConnection, earlier: int, later: int
     ) -> bool:
         horizon = self._horizon(connection)
-        parameters = (earlier, earlier, later, later) if horizon else (earlier, later)
+        parameters = read_order_parameters(earlier, later, horizon=horizon)
         return bool(await connection.fetch(applied_between_query(horizon=horizon), parameters))
 
     async def reached(self, projection: str, position: int) -> bool:
@@ -368,8 +369,7 @@ class AsyncSQLProjections:
             return True
         async with self._connections() as connection:
             horizon = self._horizon(connection)
-            parameters = (position, projection) if horizon else (projection, position)
-            rows = await connection.fetch(reached_query(horizon=horizon), parameters)
+            rows = await connection.fetch(reached_query(horizon=horizon), (projection, position))
         return int(rows[0][0]) > 0
 
     async def status(self, projection: str, *, stalled_after: float = 0.2) -> ProjectionStatus:
@@ -391,7 +391,7 @@ class AsyncSQLProjections:
             )
             checkpoint = int(rows[0][0]) if rows else 0
             head = int((await connection.fetch(head_query(horizon=horizon)))[0][0])
-            after = (checkpoint, checkpoint) if horizon else (checkpoint,)
+            after = read_order_parameters(checkpoint, horizon=horizon)
             pending, oldest = (await connection.fetch(pending_query(horizon=horizon), after))[0]
             reason = await self._stall_reason(connection, stalled_after)
         now = datetime.now(UTC)

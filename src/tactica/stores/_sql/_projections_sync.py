@@ -56,6 +56,7 @@ from tactica.stores._sql._projection_rows import (
     lock_stall,
     pending_query,
     reached_query,
+    read_order_parameters,
 )
 from tactica.stores._sql._protocol_sync import SQLConnection
 from tactica.stores._wakeups import InProcessListener, Wakeups
@@ -360,7 +361,7 @@ class SQLProjections:
         self, connection: SQLConnection, earlier: int, later: int
     ) -> bool:
         horizon = self._horizon(connection)
-        parameters = (earlier, earlier, later, later) if horizon else (earlier, later)
+        parameters = read_order_parameters(earlier, later, horizon=horizon)
         return bool(connection.fetch(applied_between_query(horizon=horizon), parameters))
 
     def reached(self, projection: str, position: int) -> bool:
@@ -369,8 +370,7 @@ class SQLProjections:
             return True
         with self._connections() as connection:
             horizon = self._horizon(connection)
-            parameters = (position, projection) if horizon else (projection, position)
-            rows = connection.fetch(reached_query(horizon=horizon), parameters)
+            rows = connection.fetch(reached_query(horizon=horizon), (projection, position))
         return int(rows[0][0]) > 0
 
     def status(self, projection: str, *, stalled_after: float = 0.2) -> ProjectionStatus:
@@ -392,7 +392,7 @@ class SQLProjections:
             )
             checkpoint = int(rows[0][0]) if rows else 0
             head = int((connection.fetch(head_query(horizon=horizon)))[0][0])
-            after = (checkpoint, checkpoint) if horizon else (checkpoint,)
+            after = read_order_parameters(checkpoint, horizon=horizon)
             pending, oldest = (connection.fetch(pending_query(horizon=horizon), after))[0]
             reason = self._stall_reason(connection, stalled_after)
         now = datetime.now(UTC)
