@@ -5,7 +5,8 @@ fails on its second stream after inserting its first (both consume positions on
 PostgreSQL; SQLite draws none for a rolled-back insert, so there X sits in gaps that a
 checkpoint restored from elsewhere would name). For every X from 0 past the head,
 `read_all(after=X)` must return exactly the stored events with a position above X, and
-a projection rebuilt from X must hold exactly those. The broken twin is the horizon read
+a projection rebuilt from X must hold exactly those, and one whose checkpoint is X must
+count exactly those as pending and have reached every other. The broken twin is the horizon read
 this release replaced: it looked up the transaction of the row at X and, finding none,
 read from the start of the log; it must replay events at or below X.
 
@@ -124,6 +125,25 @@ def _rebuilt_from(store: Any, after: int) -> list[int]:
     return [] if document is None else document["positions"]
 
 
+def _status_from(store: Any, connection: Any, after: int) -> tuple[int, list[int]]:
+    """Put a projection's checkpoint at `after`: its pending count, and what it reached."""
+    name = f"lag_{after}"
+    connection.execute(
+        "INSERT INTO tactica_checkpoints (name, position) VALUES (?, ?)", (name, after)
+    )
+    positions = [event.position for event in store.read_all(limit=10_000)]
+    reached = [p for p in positions if store.reached(name, p)]
+    return store.status(name).pending, reached
+
+
+def _check_statuses(store: Any, connection: Any, afters: list[int]) -> None:
+    positions = [event.position for event in store.read_all(limit=10_000)]
+    for after in afters:
+        pending, reached = _status_from(store, connection, after)
+        assert pending == len([p for p in positions if p > after]), after
+        assert reached == [p for p in positions if p <= after], after
+
+
 @pytest.mark.parametrize("global_order", ["horizon", "table_lock"])
 def test_g22_postgres_reads_strictly_after_any_position_in_a_gap_or_past_the_head(
     postgres_conninfo: str, global_order: Any
@@ -138,6 +158,7 @@ def test_g22_postgres_reads_strictly_after_any_position_in_a_gap_or_past_the_hea
     stored = [event.position for event in store.read_all()]
     for after in [*gaps, stored[-1] + 2]:
         assert _rebuilt_from(store, after) == [p for p in stored if p > after]
+    _check_statuses(store, connection, [*gaps, stored[-1] + 2])
     head = stored[-1]
     store.append("later", [new_event() for _ in range(5)])
     later = [event.position for event in store.read("later")]
@@ -175,5 +196,6 @@ def test_g22_sqlite_reads_strictly_after_any_position(sqlite_path: Path) -> None
     stored = [event.position for event in store.read_all()]
     for after in (2, 4, stored[-1] + 3):
         assert _rebuilt_from(store, after) == [p for p in stored if p > after]
+    _check_statuses(store, connection, [2, 4, stored[-1] + 3])
     connection.close()
     store.close()
