@@ -497,8 +497,9 @@ class TestDomainEvent:
             ({"name": "os:system; rm"}, "not valid"),
             ({"name": ""}, "not valid"),
             ({"aliases": "Old"}, "tuple of names"),
-            ({"version": 0}, "version must be an int >= 1"),
-            ({"version": True}, "version must be an int >= 1"),
+            ({"version": 0}, "version must be an int from 1"),
+            ({"version": True}, "version must be an int from 1"),
+            ({"version": 2**31}, "version must be an int from 1 to 2147483647"),
         ],
     )
     def test_bad_class_keywords_fail_when_the_class_is_defined(

@@ -28,6 +28,10 @@ __all__ = [
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:/\-\[\], ]{0,199}$")
 
 
+# Stores keep schema versions in a 32-bit column: a larger one could never be appended.
+_MAX_VERSION = 2**31 - 1
+
+
 def _default_name(cls: type) -> str:
     return cls.__qualname__.replace(".<locals>", "")
 
@@ -53,8 +57,10 @@ def configure_message_class(
     if isinstance(aliases, str):
         msg = f"{cls.__qualname__}: aliases must be a tuple of names, not the string {aliases!r}"
         raise ConfigurationError(msg)
-    if type(version) is not int or version < 1:
-        msg = f"{cls.__qualname__}: version must be an int >= 1, not {version!r}"
+    if type(version) is not int or not 1 <= version <= _MAX_VERSION:
+        msg = (
+            f"{cls.__qualname__}: version must be an int from 1 to {_MAX_VERSION}, not {version!r}"
+        )
         raise ConfigurationError(msg)
     registered = _check_name(cls, _default_name(cls) if name is None else name, "name")
     old_names = tuple(_check_name(cls, alias, "alias") for alias in aliases)
