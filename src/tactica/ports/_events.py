@@ -411,9 +411,10 @@ def checked_checkpoint(checkpoint: object) -> tuple[str, int] | None:
     """Return a commit's checkpoint (name, position) once valid; raise otherwise."""
     if checkpoint is None:
         return None
+    given: object = checkpoint  # quoted back as given, whatever isinstance learns below
     pair = cast("tuple[object, ...]", checkpoint) if isinstance(checkpoint, tuple) else ()
     if len(pair) != 2:  # noqa: PLR2004 - a pair
-        msg = f"a checkpoint is a (name, position) pair, not {shown(checkpoint)}"
+        msg = f"a checkpoint is a (name, position) pair, not {shown(given)}"
         raise InvalidAppendError(msg)
     name, position = pair
     problem = name_problem(name, max_length=MAX_STREAM_ID_LENGTH)

@@ -69,9 +69,10 @@ def checked_read_all(after: object, limit: object, types: object) -> None:
     _checked_int("limit", limit, 1)
     if types is None:
         return
+    given: object = types  # quoted back as given, whatever isinstance learns below
     members = cast("Collection[object]", types) if isinstance(types, Collection) else None
     if isinstance(types, str | bytes) or members is None:
-        msg = f"types must be a collection of type names, not {shown(types)}"
+        msg = f"types must be a collection of type names, not {shown(given)}"
         raise InvalidReadError(msg)
     if len(members) > MAX_TYPES_PER_READ:
         msg = (

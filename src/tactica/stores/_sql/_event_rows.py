@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from tactica.errors import StoredDataError
@@ -92,7 +92,7 @@ def _as_bytes(value: Any) -> bytes:
     if type(value) is bytes:
         return value
     if isinstance(value, bytearray | memoryview):
-        return bytes(value)
+        return bytes(cast("bytearray", value))
     msg = f"{type(value).__name__}, not bytes"
     raise TypeError(msg)
 

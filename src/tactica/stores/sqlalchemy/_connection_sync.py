@@ -10,7 +10,7 @@ one transaction. The session starts that transaction by itself on first use; `co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -61,7 +61,7 @@ def _failed(error: BaseException, *, committing: bool = False) -> TacticaError:
 
 
 @contextmanager
-def translating(*, committing: bool = False) -> Iterator[None]:
+def translating(*, committing: bool = False) -> Generator[None]:
     """Turn SQLAlchemy's and its drivers' errors raised inside the block into tactica's."""
     try:
         yield

@@ -57,9 +57,8 @@ class AsyncSQLAlchemyRepository(AsyncSQLTrackedRepository[TAggregate, TId]):
         self.aggregate_type = aggregate_type
         self.mapping = mapped_aggregate(aggregate_type)
         self.session = session
-        self.connection: AsyncSQLAlchemyConnection = connection or AsyncSQLAlchemyConnection(
-            session
-        )
+        self._session_connection = connection or AsyncSQLAlchemyConnection(session)
+        self.connection = self._session_connection
         settings = async_plain_session(session)
         settings.autoflush = False
         settings.expire_on_commit = False
@@ -76,21 +75,23 @@ class AsyncSQLAlchemyRepository(AsyncSQLTrackedRepository[TAggregate, TId]):
             for write in writes:
                 await self._stage(write)
             try:
-                await self.connection.live_session().flush()
+                await self._session_connection.live_session().flush()
             except StaleDataError as error:
                 raise self._stale(writes) from error
         return writes
 
     async def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
         with translating():
-            aggregate = await self.connection.live_session().get(self.aggregate_type, aggregate_id)
+            aggregate = await self._session_connection.live_session().get(
+                self.aggregate_type, aggregate_id
+            )
         if aggregate is None:
             return None
         version: int = getattr(aggregate, "version")  # noqa: B009 - mapped, not declared
         return aggregate, version
 
     async def _refuse_existing(self, aggregate_ids: list[Any]) -> None:
-        found = await self.connection.live_session().execute(
+        found = await self._session_connection.live_session().execute(
             select(self.mapping.id_column).where(self.mapping.id_column.in_(aggregate_ids))
         )
         existing = found.scalars().first()
@@ -116,7 +117,7 @@ class AsyncSQLAlchemyRepository(AsyncSQLTrackedRepository[TAggregate, TId]):
         name = self.aggregate_type.__qualname__
         target: Any = write.aggregate
         if target not in async_plain_session(self.session):
-            target = await self.connection.live_session().get(
+            target = await self._session_connection.live_session().get(
                 self.aggregate_type, write.aggregate_id
             )
             if target is None:
@@ -125,7 +126,7 @@ class AsyncSQLAlchemyRepository(AsyncSQLTrackedRepository[TAggregate, TId]):
                 raise conflict(name, write.aggregate_id, write.expected_version, None)
             if target.version != write.expected_version:
                 raise conflict(name, write.aggregate_id, write.expected_version, target.version)
-        await self.connection.live_session().delete(target)
+        await self._session_connection.live_session().delete(target)
 
     def _stale(self, writes: list[PendingWrite[TAggregate]]) -> ConcurrencyError:
         checked = [write for write in writes if write.kind is not WriteKind.INSERT]

@@ -58,9 +58,8 @@ class SQLAlchemyRepository(SQLTrackedRepository[TAggregate, TId]):
         self.aggregate_type = aggregate_type
         self.mapping = mapped_aggregate(aggregate_type)
         self.session = session
-        self.connection: SQLAlchemyConnection = connection or SQLAlchemyConnection(
-            session
-        )
+        self._session_connection = connection or SQLAlchemyConnection(session)
+        self.connection = self._session_connection
         settings = plain_session(session)
         settings.autoflush = False
         settings.expire_on_commit = False
@@ -77,21 +76,23 @@ class SQLAlchemyRepository(SQLTrackedRepository[TAggregate, TId]):
             for write in writes:
                 self._stage(write)
             try:
-                self.connection.live_session().flush()
+                self._session_connection.live_session().flush()
             except StaleDataError as error:
                 raise self._stale(writes) from error
         return writes
 
     def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
         with translating():
-            aggregate = self.connection.live_session().get(self.aggregate_type, aggregate_id)
+            aggregate = self._session_connection.live_session().get(
+                self.aggregate_type, aggregate_id
+            )
         if aggregate is None:
             return None
         version: int = getattr(aggregate, "version")  # noqa: B009 - mapped, not declared
         return aggregate, version
 
     def _refuse_existing(self, aggregate_ids: list[Any]) -> None:
-        found = self.connection.live_session().execute(
+        found = self._session_connection.live_session().execute(
             select(self.mapping.id_column).where(self.mapping.id_column.in_(aggregate_ids))
         )
         existing = found.scalars().first()
@@ -117,7 +118,7 @@ class SQLAlchemyRepository(SQLTrackedRepository[TAggregate, TId]):
         name = self.aggregate_type.__qualname__
         target: Any = write.aggregate
         if target not in plain_session(self.session):
-            target = self.connection.live_session().get(
+            target = self._session_connection.live_session().get(
                 self.aggregate_type, write.aggregate_id
             )
             if target is None:
@@ -126,7 +127,7 @@ class SQLAlchemyRepository(SQLTrackedRepository[TAggregate, TId]):
                 raise conflict(name, write.aggregate_id, write.expected_version, None)
             if target.version != write.expected_version:
                 raise conflict(name, write.aggregate_id, write.expected_version, target.version)
-        self.connection.live_session().delete(target)
+        self._session_connection.live_session().delete(target)
 
     def _stale(self, writes: list[PendingWrite[TAggregate]]) -> ConcurrencyError:
         checked = [write for write in writes if write.kind is not WriteKind.INSERT]
