@@ -197,11 +197,10 @@ def stores(sqlite_path: Path, postgres_conninfo: str) -> Iterator[dict[str, Any]
 
 
 def _same_read_back(store: Any, stream_id: str, events: list[NewEvent]) -> None:
-    tail = store.read(stream_id, backwards=True, limit=len(events))[::-1]
+    in_stream = {event.event_id: event for event in store.read(stream_id)}
     everything = {event.event_id: event for event in store.read_all(limit=100_000)}
-    for stored, sent in zip(tail, events, strict=True):
-        again = everything[sent.event_id]
-        for read in (stored, again):
+    for sent in events:
+        for read in (in_stream[sent.event_id], everything[sent.event_id]):
             assert read.event_id == sent.event_id
             assert (read.type_name, read.schema_version) == (sent.type_name, sent.schema_version)
             assert (read.payload, read.metadata) == (sent.payload, sent.metadata)
