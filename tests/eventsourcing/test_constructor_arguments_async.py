@@ -57,15 +57,15 @@ async def test_a_sql_repository_needs_a_positive_snapshot_interval(
 ) -> None:
     """In a SQL unit of work, snapshot_every=0 is refused, not read as "no snapshots"."""
     connection = AsyncSQLiteConnection(sqlite_file(tmp_path))
+    uow = AsyncSQLiteUnitOfWork(tmp_path / "bank.db")
     try:
         with pytest.raises(ConfigurationError, match="snapshot_every"):
             AsyncSQLEventSourcedRepository(MODEL.Account, connection, snapshot_every=value)
         with pytest.raises(ConfigurationError, match="snapshot_every"):
-            AsyncSQLiteUnitOfWork(tmp_path / "bank.db").event_sourced(
-                MODEL.Account, snapshot_every=value
-            )
+            uow.event_sourced(MODEL.Account, snapshot_every=value)
     finally:
         await connection.close()
+        await uow.connection.close()
 
 
 @pytest.mark.parametrize(

@@ -57,15 +57,15 @@ def test_a_sql_repository_needs_a_positive_snapshot_interval(
 ) -> None:
     """In a SQL unit of work, snapshot_every=0 is refused, not read as "no snapshots"."""
     connection = SQLiteConnection(sqlite_file(tmp_path))
+    uow = SQLiteUnitOfWork(tmp_path / "bank.db")
     try:
         with pytest.raises(ConfigurationError, match="snapshot_every"):
             SQLEventSourcedRepository(MODEL.Account, connection, snapshot_every=value)
         with pytest.raises(ConfigurationError, match="snapshot_every"):
-            SQLiteUnitOfWork(tmp_path / "bank.db").event_sourced(
-                MODEL.Account, snapshot_every=value
-            )
+            uow.event_sourced(MODEL.Account, snapshot_every=value)
     finally:
         connection.close()
+        uow.connection.close()
 
 
 @pytest.mark.parametrize(

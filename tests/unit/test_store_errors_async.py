@@ -7,6 +7,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import sqlite3
@@ -319,3 +320,22 @@ async def test_a_sqlite_path_that_cannot_be_opened_is_a_connection_error(
     for path in (tmp_path, tmp_path / "missing" / "x.db"):
         with pytest.raises(DatabaseConnectionError, match="cannot open"):
             AsyncSQLiteEventStore(path)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda path: AsyncSQLiteEventStore(path, max_event_bytes=0),
+        lambda path: AsyncSQLiteEventStore(path, busy_timeout=-1),
+        lambda path: AsyncSQLiteUnitOfWork(path, busy_timeout="soon"),
+        lambda path: AsyncPostgresEventStore(POSTGRES, max_event_bytes=0),
+        lambda path: AsyncPostgresEventStore(POSTGRES, global_order="sorted"),
+    ],
+)
+def test_a_store_refused_at_construction_leaves_no_connection_open(
+    tmp_path: Path, make: Any
+) -> None:
+    """A bad setting is refused before any connection opens: none is left to the collector."""
+    with pytest.raises(ConfigurationError):
+        make(_sqlite_file(tmp_path))
+    gc.collect()  # an unclosed connection would warn here, and warnings are errors

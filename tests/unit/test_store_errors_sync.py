@@ -8,6 +8,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import sqlite3
@@ -308,3 +309,22 @@ def test_a_sqlite_path_that_cannot_be_opened_is_a_connection_error(
     for path in (tmp_path, tmp_path / "missing" / "x.db"):
         with pytest.raises(DatabaseConnectionError, match="cannot open"):
             SQLiteEventStore(path)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda path: SQLiteEventStore(path, max_event_bytes=0),
+        lambda path: SQLiteEventStore(path, busy_timeout=-1),
+        lambda path: SQLiteUnitOfWork(path, busy_timeout="soon"),
+        lambda path: PostgresEventStore(POSTGRES, max_event_bytes=0),
+        lambda path: PostgresEventStore(POSTGRES, global_order="sorted"),
+    ],
+)
+def test_a_store_refused_at_construction_leaves_no_connection_open(
+    tmp_path: Path, make: Any
+) -> None:
+    """A bad setting is refused before any connection opens: none is left to the collector."""
+    with pytest.raises(ConfigurationError):
+        make(_sqlite_file(tmp_path))
+    gc.collect()  # an unclosed connection would warn here, and warnings are errors

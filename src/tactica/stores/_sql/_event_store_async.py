@@ -52,7 +52,7 @@ from tactica.stores._sql._projections_async import AsyncSQLProjections
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
 from tactica.stores._wakeups import Wakeups
 
-__all__ = ["AsyncSQLEventStore", "GlobalOrder", "async_write_appends"]
+__all__ = ["AsyncSQLEventStore", "GlobalOrder", "async_write_appends", "checked_global_order"]
 
 GlobalOrder = Literal["horizon", "table_lock"]
 """How PostgreSQL keeps global reads gap-free: the xid8 horizon, or a table lock per append."""
@@ -168,6 +168,14 @@ async def _notify(connection: AsyncSQLConnection, results: list[AppendResult]) -
 Connections = Callable[[], AbstractAsyncContextManager[AsyncSQLConnection]]
 
 
+def checked_global_order(global_order: object) -> GlobalOrder:
+    """Return `global_order` if it names a design; raise `ConfigurationError` otherwise."""
+    if global_order == "horizon" or global_order == "table_lock":  # noqa: PLR1714 - typed
+        return global_order
+    msg = f"global_order must be 'horizon' or 'table_lock', not {global_order!r}"
+    raise ConfigurationError(msg)
+
+
 class AsyncSQLEventStore(AsyncSQLProjections, AsyncEventStoreBase):
     """An event store on SQL connections; SQLite, PostgreSQL and SQLAlchemy use this one.
 
@@ -187,12 +195,9 @@ class AsyncSQLEventStore(AsyncSQLProjections, AsyncEventStoreBase):
         global_order: GlobalOrder = "horizon",
     ) -> None:
         """Lend connections from `connections`; see `GlobalOrder` for `global_order`."""
-        if global_order not in {"horizon", "table_lock"}:
-            msg = f"global_order must be 'horizon' or 'table_lock', not {global_order!r}"
-            raise ConfigurationError(msg)
+        self.global_order = checked_global_order(global_order)
         self._connections = connections
         self.max_event_bytes = checked_max_bytes(max_event_bytes)
-        self.global_order = global_order
         self.wakeups = Wakeups()
 
     async def commit(

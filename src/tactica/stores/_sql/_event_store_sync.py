@@ -53,7 +53,7 @@ from tactica.stores._sql._projections_sync import SQLProjections
 from tactica.stores._sql._protocol_sync import SQLConnection
 from tactica.stores._wakeups import Wakeups
 
-__all__ = ["SQLEventStore", "GlobalOrder", "write_appends"]
+__all__ = ["SQLEventStore", "GlobalOrder", "write_appends", "checked_global_order"]
 
 GlobalOrder = Literal["horizon", "table_lock"]
 """How PostgreSQL keeps global reads gap-free: the xid8 horizon, or a table lock per append."""
@@ -169,6 +169,14 @@ def _notify(connection: SQLConnection, results: list[AppendResult]) -> None:
 Connections = Callable[[], AbstractContextManager[SQLConnection]]
 
 
+def checked_global_order(global_order: object) -> GlobalOrder:
+    """Return `global_order` if it names a design; raise `ConfigurationError` otherwise."""
+    if global_order == "horizon" or global_order == "table_lock":  # noqa: PLR1714 - typed
+        return global_order
+    msg = f"global_order must be 'horizon' or 'table_lock', not {global_order!r}"
+    raise ConfigurationError(msg)
+
+
 class SQLEventStore(SQLProjections, EventStoreBase):
     """An event store on SQL connections; SQLite, PostgreSQL and SQLAlchemy use this one.
 
@@ -188,12 +196,9 @@ class SQLEventStore(SQLProjections, EventStoreBase):
         global_order: GlobalOrder = "horizon",
     ) -> None:
         """Lend connections from `connections`; see `GlobalOrder` for `global_order`."""
-        if global_order not in {"horizon", "table_lock"}:
-            msg = f"global_order must be 'horizon' or 'table_lock', not {global_order!r}"
-            raise ConfigurationError(msg)
+        self.global_order = checked_global_order(global_order)
         self._connections = connections
         self.max_event_bytes = checked_max_bytes(max_event_bytes)
-        self.global_order = global_order
         self.wakeups = Wakeups()
 
     def commit(

@@ -12,10 +12,12 @@ from psycopg_pool import AsyncConnectionPool
 from tactica._acompat import AsyncLock
 from tactica.errors import DatabaseConnectionError
 from tactica.ports._events import MAX_EVENT_BYTES
+from tactica.ports._store_base_async import checked_max_bytes
 from tactica.stores._sql._event_store_async import (
     AsyncSQLEventStore,
     Connections,
     GlobalOrder,
+    checked_global_order,
 )
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
 from tactica.stores.postgres._connection import AsyncPostgresConnection
@@ -60,6 +62,8 @@ class AsyncPostgresEventStore(AsyncPostgresProjections, AsyncSQLEventStore):
         namespace: str | None = None,
     ) -> None:
         """Connect with a libpq string (one connection), or lend from a pool per operation."""
+        checked_max_bytes(max_event_bytes)  # before a connection opens: nothing leaks
+        checked_global_order(global_order)
         self._kept: AsyncPostgresConnection | None = None
         self._source = source
         self.namespace = namespace

@@ -13,10 +13,12 @@ from psycopg_pool import ConnectionPool
 from tactica._acompat import Lock
 from tactica.errors import DatabaseConnectionError
 from tactica.ports._events import MAX_EVENT_BYTES
+from tactica.ports._store_base_sync import checked_max_bytes
 from tactica.stores._sql._event_store_sync import (
     SQLEventStore,
     Connections,
     GlobalOrder,
+    checked_global_order,
 )
 from tactica.stores._sql._protocol_sync import SQLConnection
 from tactica.stores.postgres._connection import PostgresConnection
@@ -61,6 +63,8 @@ class PostgresEventStore(PostgresProjections, SQLEventStore):
         namespace: str | None = None,
     ) -> None:
         """Connect with a libpq string (one connection), or lend from a pool per operation."""
+        checked_max_bytes(max_event_bytes)  # before a connection opens: nothing leaks
+        checked_global_order(global_order)
         self._kept: PostgresConnection | None = None
         self._source = source
         self.namespace = namespace

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tactica.ports._events import MAX_EVENT_BYTES
+from tactica.ports._store_base_sync import checked_max_bytes
 from tactica.stores._sql._event_store_sync import SQLEventStore, kept_connection
 from tactica.stores._wakeups import wakeups_for
 from tactica.stores.sqlite._connection import DEFAULT_BUSY_TIMEOUT, SQLiteConnection
@@ -47,6 +48,7 @@ class SQLiteEventStore(SQLEventStore):
         A write waits up to `busy_timeout` seconds for another connection's write lock,
         then raises `LockTimeoutError` and stores nothing.
         """
+        checked_max_bytes(max_event_bytes)  # before the connection opens: nothing leaks
         self.connection = SQLiteConnection(path, busy_timeout=busy_timeout)
         super().__init__(kept_connection(self.connection), max_event_bytes=max_event_bytes)
         if str(path) != ":memory:":
