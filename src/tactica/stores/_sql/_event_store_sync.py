@@ -171,8 +171,10 @@ Connections = Callable[[], AbstractContextManager[SQLConnection]]
 
 def checked_global_order(global_order: object) -> GlobalOrder:
     """Return `global_order` if it names a design; raise `ConfigurationError` otherwise."""
-    if global_order == "horizon" or global_order == "table_lock":  # noqa: PLR1714 - typed
-        return global_order
+    if global_order == "horizon":
+        return "horizon"
+    if global_order == "table_lock":
+        return "table_lock"
     msg = f"global_order must be 'horizon' or 'table_lock', not {global_order!r}"
     raise ConfigurationError(msg)
 
