@@ -52,8 +52,8 @@ import msgspec
 from bench.micro import Case, Skipped
 from tactica import uuid7
 from tactica.dataclasses import AggregateRoot, DomainEvent
-from tactica.stores.sqlite import SQLiteConnection, create_schema
-from tactica.uow import SQLiteUnitOfWork, SQLUnitOfWork
+from tactica.stores.sql import SQLUnitOfWork
+from tactica.stores.sqlite import SQLiteConnection, SQLiteUnitOfWork, create_schema
 
 __all__ = [
     "POSTGRES",

@@ -21,8 +21,7 @@ from examples.allocation.domain import (
 from tactica import Handlers, MessageBus
 from tactica.dataclasses import Command
 from tactica.messaging import Middleware
-from tactica.stores.sqlite import SQLiteConnection, create_schema
-from tactica.uow import SQLiteUnitOfWork
+from tactica.stores.sqlite import SQLiteConnection, SQLiteUnitOfWork, create_schema
 
 
 class CreateBatch(Command[None], name="allocation.create-batch"):

@@ -18,16 +18,17 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.pool import NullPool
 
 from tactica import InMemoryDatabase, uuid7
+from tactica.stores.memory import AsyncInMemoryUnitOfWork
 from tactica.stores.postgres import AsyncPostgresConnection, AsyncPostgresUnitOfWork
+from tactica.stores.sql import AsyncSQLUnitOfWork
 from tactica.stores.sqlalchemy import (
     AsyncSQLAlchemyConnection,
     AsyncSQLAlchemyUnitOfWork,
     async_sqlite_engine,
 )
 from tactica.stores.sqlalchemy._compat import AsyncEngine, async_create_engine, async_sessionmaker
-from tactica.stores.sqlite import AsyncSQLiteConnection, async_create_schema
+from tactica.stores.sqlite import AsyncSQLiteConnection, AsyncSQLiteUnitOfWork, async_create_schema
 from tactica.testing import AsyncUnitOfWorkContract, Product, require_service
-from tactica.uow import AsyncInMemoryUnitOfWork, AsyncSQLiteUnitOfWork, AsyncSQLUnitOfWork
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"

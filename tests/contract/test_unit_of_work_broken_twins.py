@@ -12,8 +12,8 @@ import pytest
 
 from tactica import InMemoryDatabase
 from tactica.outbox import OutboxMessage
+from tactica.stores.memory import InMemoryUnitOfWork
 from tactica.testing import Product, UnitOfWorkContract
-from tactica.uow import InMemoryUnitOfWork
 
 
 class Shop(InMemoryUnitOfWork):

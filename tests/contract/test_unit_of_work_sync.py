@@ -19,16 +19,17 @@ from psycopg_pool import ConnectionPool
 from sqlalchemy.pool import NullPool
 
 from tactica import InMemoryDatabase, uuid7
+from tactica.stores.memory import InMemoryUnitOfWork
 from tactica.stores.postgres import PostgresConnection, PostgresUnitOfWork
+from tactica.stores.sql import SQLUnitOfWork
 from tactica.stores.sqlalchemy import (
     SQLAlchemyConnection,
     SQLAlchemyUnitOfWork,
     sqlite_engine,
 )
 from tactica.stores.sqlalchemy._compat import Engine, create_engine, sessionmaker
-from tactica.stores.sqlite import SQLiteConnection, create_schema
+from tactica.stores.sqlite import SQLiteConnection, SQLiteUnitOfWork, create_schema
 from tactica.testing import UnitOfWorkContract, Product, require_service
-from tactica.uow import InMemoryUnitOfWork, SQLiteUnitOfWork, SQLUnitOfWork
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"

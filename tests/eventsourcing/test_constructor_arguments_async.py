@@ -21,11 +21,10 @@ from tactica.eventsourcing import (
     AsyncEventSourcedRepository,
     AsyncEventSourcedUnitOfWork,
     AsyncSnapshotCache,
-    AsyncSQLEventSourcedRepository,
 )
 from tactica.stores.memory import AsyncInMemoryEventStore
-from tactica.stores.sqlite import AsyncSQLiteConnection
-from tactica.uow import AsyncSQLiteUnitOfWork
+from tactica.stores.sql import AsyncSQLEventSourcedRepository
+from tactica.stores.sqlite import AsyncSQLiteConnection, AsyncSQLiteUnitOfWork
 
 MODEL = bank("dataclasses")
 BAD_COUNTS: list[Any] = [0, -1, True, False, 1.0, "5", None, 2**63, 2**70]

@@ -22,11 +22,10 @@ from tactica.eventsourcing import (
     EventSourcedRepository,
     EventSourcedUnitOfWork,
     SnapshotCache,
-    SQLEventSourcedRepository,
 )
 from tactica.stores.memory import InMemoryEventStore
-from tactica.stores.sqlite import SQLiteConnection
-from tactica.uow import SQLiteUnitOfWork
+from tactica.stores.sql import SQLEventSourcedRepository
+from tactica.stores.sqlite import SQLiteConnection, SQLiteUnitOfWork
 
 MODEL = bank("dataclasses")
 BAD_COUNTS: list[Any] = [0, -1, True, False, 1.0, "5", None, 2**63, 2**70]

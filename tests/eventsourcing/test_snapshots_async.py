@@ -24,8 +24,7 @@ from tactica import AggregateNotFoundError
 from tactica.eventsourcing import AsyncEventSourcedUnitOfWork, AsyncSnapshotCache
 from tactica.stores.memory import AsyncInMemoryEventStore
 from tactica.stores.postgres import AsyncPostgresEventStore, AsyncPostgresUnitOfWork
-from tactica.stores.sqlite import AsyncSQLiteEventStore
-from tactica.uow import AsyncSQLiteUnitOfWork
+from tactica.stores.sqlite import AsyncSQLiteEventStore, AsyncSQLiteUnitOfWork
 
 BACKENDS = [
     "memory",

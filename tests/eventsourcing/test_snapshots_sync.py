@@ -24,8 +24,7 @@ from tactica import AggregateNotFoundError
 from tactica.eventsourcing import EventSourcedUnitOfWork, SnapshotCache
 from tactica.stores.memory import InMemoryEventStore
 from tactica.stores.postgres import PostgresEventStore, PostgresUnitOfWork
-from tactica.stores.sqlite import SQLiteEventStore
-from tactica.uow import SQLiteUnitOfWork
+from tactica.stores.sqlite import SQLiteEventStore, SQLiteUnitOfWork
 
 BACKENDS = [
     "memory",

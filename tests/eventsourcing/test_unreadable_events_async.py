@@ -27,8 +27,7 @@ from tactica.eventsourcing import (
 )
 from tactica.stores.memory import AsyncInMemoryEventStore
 from tactica.stores.postgres import AsyncPostgresEventStore, AsyncPostgresUnitOfWork
-from tactica.stores.sqlite import AsyncSQLiteEventStore
-from tactica.uow import AsyncSQLiteUnitOfWork
+from tactica.stores.sqlite import AsyncSQLiteEventStore, AsyncSQLiteUnitOfWork
 
 BACKENDS = ["memory", "sqlite-store", "sqlite-uow", "postgres-store", "postgres-uow"]
 

@@ -27,8 +27,7 @@ from tactica.eventsourcing import (
 )
 from tactica.stores.memory import InMemoryEventStore
 from tactica.stores.postgres import PostgresEventStore, PostgresUnitOfWork
-from tactica.stores.sqlite import SQLiteEventStore
-from tactica.uow import SQLiteUnitOfWork
+from tactica.stores.sqlite import SQLiteEventStore, SQLiteUnitOfWork
 
 BACKENDS = ["memory", "sqlite-store", "sqlite-uow", "postgres-store", "postgres-uow"]
 

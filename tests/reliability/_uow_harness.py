@@ -40,8 +40,7 @@ from tactica.outbox import OutboxMessage
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
 from tactica.stores.postgres import PostgresUnitOfWork
 from tactica.stores.sqlalchemy import SQLAlchemyUnitOfWork, sqlite_engine
-from tactica.stores.sqlite import SQLiteConnection
-from tactica.uow import SQLiteUnitOfWork
+from tactica.stores.sqlite import SQLiteConnection, SQLiteUnitOfWork
 
 HERE = Path(__file__).resolve().parent
 LEDGER_TYPE = "tests.reliability.ledger"

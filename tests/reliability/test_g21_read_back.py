@@ -36,11 +36,15 @@ from hypothesis import strategies as st
 from tactica.dataclasses import AggregateRoot
 from tactica.errors import TacticaError
 from tactica.ports import ANY, NO_STREAM, STREAM_EXISTS, NewEvent, Snapshot, StreamAppend
-from tactica.stores.memory import AsyncInMemoryEventStore, InMemoryDatabase, InMemoryEventStore
+from tactica.stores.memory import (
+    AsyncInMemoryEventStore,
+    InMemoryDatabase,
+    InMemoryEventStore,
+    InMemoryUnitOfWork,
+)
 from tactica.stores.postgres import AsyncPostgresEventStore, PostgresEventStore
-from tactica.stores.sqlite import AsyncSQLiteEventStore, SQLiteEventStore
+from tactica.stores.sqlite import AsyncSQLiteEventStore, SQLiteEventStore, SQLiteUnitOfWork
 from tactica.testing._new_events import outbox_message
-from tactica.uow import InMemoryUnitOfWork, SQLiteUnitOfWork
 
 EXAMPLES = int(os.environ.get("TACTICA_G21_EXAMPLES", "150"))
 SEED = seed(2110)

@@ -24,9 +24,13 @@ from tactica.projections import Projection, ProjectionTransaction, handles
 from tactica.stores._sql._projections_sync import SQLProjectionTransaction
 from tactica.stores.postgres import PostgresConnection, PostgresEventStore, PostgresUnitOfWork
 from tactica.stores.postgres import create_schema as create_postgres_schema
-from tactica.stores.sqlite import SQLiteConnection, SQLiteEventStore, create_schema
+from tactica.stores.sqlite import (
+    SQLiteConnection,
+    SQLiteEventStore,
+    SQLiteUnitOfWork,
+    create_schema,
+)
 from tactica.testing import require_service
-from tactica.uow import SQLiteUnitOfWork
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"

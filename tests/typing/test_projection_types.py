@@ -22,10 +22,14 @@ from tactica.projections import (
     projection,
     wait_for,
 )
-from tactica.stores.memory import AsyncInMemoryEventStore, InMemoryDatabase, InMemoryEventStore
+from tactica.stores.memory import (
+    AsyncInMemoryEventStore,
+    InMemoryDatabase,
+    InMemoryEventStore,
+    InMemoryUnitOfWork,
+)
 from tactica.stores.postgres import AsyncPostgresEventStore, PostgresEventStore
 from tactica.stores.sqlite import AsyncSQLiteEventStore, SQLiteEventStore
-from tactica.uow import InMemoryUnitOfWork
 
 
 class Shipped(DomainEvent, name="typing.projections.shipped"):

@@ -37,8 +37,8 @@ from tactica import (
 )
 from tactica import dataclasses as dc
 from tactica import pydantic as pd
-from tactica.stores.sqlite import SQLiteConnection, create_schema
-from tactica.uow import InMemoryUnitOfWork, SQLiteUnitOfWork
+from tactica.stores.memory import InMemoryUnitOfWork
+from tactica.stores.sqlite import SQLiteConnection, SQLiteUnitOfWork, create_schema
 
 OrderId = NewType("OrderId", UUID)
 

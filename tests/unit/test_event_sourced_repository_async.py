@@ -37,9 +37,13 @@ from tactica.stores.postgres import (
     PostgresConnection,
 )
 from tactica.stores.postgres import create_schema as create_postgres_schema
-from tactica.stores.sqlite import AsyncSQLiteEventStore, SQLiteConnection, create_schema
+from tactica.stores.sqlite import (
+    AsyncSQLiteEventStore,
+    AsyncSQLiteUnitOfWork,
+    SQLiteConnection,
+    create_schema,
+)
 from tactica.testing import require_service
-from tactica.uow import AsyncSQLiteUnitOfWork
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"

@@ -38,9 +38,13 @@ from tactica.stores.sqlalchemy import (
 )
 from tactica.stores.sqlalchemy import async_create_schema as async_create_sqlalchemy_schema
 from tactica.stores.sqlalchemy._compat import AsyncEngine, async_create_engine, async_sessionmaker
-from tactica.stores.sqlite import AsyncSQLiteEventStore, SQLiteConnection, create_schema
+from tactica.stores.sqlite import (
+    AsyncSQLiteEventStore,
+    AsyncSQLiteUnitOfWork,
+    SQLiteConnection,
+    create_schema,
+)
 from tactica.testing import require_service
-from tactica.uow import AsyncSQLiteUnitOfWork
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"

@@ -38,9 +38,13 @@ from tactica.stores.sqlalchemy import (
 )
 from tactica.stores.sqlalchemy import create_schema as create_sqlalchemy_schema
 from tactica.stores.sqlalchemy._compat import Engine, create_engine, sessionmaker
-from tactica.stores.sqlite import SQLiteEventStore, SQLiteConnection, create_schema
+from tactica.stores.sqlite import (
+    SQLiteEventStore,
+    SQLiteUnitOfWork,
+    SQLiteConnection,
+    create_schema,
+)
 from tactica.testing import require_service
-from tactica.uow import SQLiteUnitOfWork
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"

@@ -32,6 +32,8 @@ from tactica.projections import (
     handles,
     projection,
 )
+from tactica.stores._sql._unit_async import async_checked_inline
+from tactica.stores._sql._unit_sync import checked_inline
 from tactica.stores.memory import AsyncInMemoryEventStore, InMemoryEventStore
 from tactica.stores.postgres import (
     AsyncPostgresEventStore,
@@ -48,11 +50,13 @@ from tactica.stores.sqlalchemy import (
     sqlite_engine,
 )
 from tactica.stores.sqlalchemy._compat import async_sessionmaker, sessionmaker
-from tactica.stores.sqlite import AsyncSQLiteEventStore, SQLiteEventStore
+from tactica.stores.sqlite import (
+    AsyncSQLiteEventStore,
+    AsyncSQLiteUnitOfWork,
+    SQLiteEventStore,
+    SQLiteUnitOfWork,
+)
 from tactica.testing import require_service
-from tactica.uow import AsyncSQLiteUnitOfWork, SQLiteUnitOfWork
-from tactica.uow._sql_async import async_checked_inline
-from tactica.uow._sql_sync import checked_inline
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"

@@ -27,6 +27,7 @@ PUBLIC_MODULES = [
     "tactica.pydantic",
     "tactica.stores.memory",
     "tactica.stores.postgres",
+    "tactica.stores.sql",
     "tactica.stores.sqlalchemy",
     "tactica.stores.sqlite",
     "tactica.testing",
@@ -38,9 +39,10 @@ FUTURE_FEATURES = {name for name in dir(__future__) if not name.startswith("_")}
 
 
 def _public_names(module: types.ModuleType) -> set[str]:
+    # dir(), not vars(): the top-level package loads its names on first use.
     return {
         name
-        for name, value in vars(module).items()
+        for name, value in ((name, getattr(module, name)) for name in dir(module))
         if not name.startswith("_")
         and name.isidentifier()  # pydantic files parametrised generics under "Base[Arg]"
         and not isinstance(value, types.ModuleType)

@@ -42,11 +42,11 @@ from tactica.stores.sqlalchemy._compat import sessionmaker
 from tactica.stores.sqlite import (
     SQLiteConnection,
     SQLiteEventStore,
+    SQLiteUnitOfWork,
     SQLiteConnection,
     create_schema,
 )
 from tactica.testing import new_event, require_service
-from tactica.uow import SQLiteUnitOfWork
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"

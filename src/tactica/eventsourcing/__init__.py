@@ -2,21 +2,17 @@
 
 `EventSourcedRepository` works on any event store; `EventSourcedUnitOfWork` commits every
 touched stream atomically with the outbox. Inside a SQL unit of work, ``uow.event_sourced``
-keeps event-sourced and state-stored aggregates in one transaction.
+keeps event-sourced and state-stored aggregates in one transaction; the repository it
+returns lives with the SQL backends (`tactica.stores.sql.SQLEventSourcedRepository`).
 """
 
+from tactica._moved import moved_names as _moved_names
 from tactica.eventsourcing._cache_async import AsyncSnapshotCache
 from tactica.eventsourcing._cache_sync import SnapshotCache
 from tactica.eventsourcing._decider_async import AsyncDeciderRunner
 from tactica.eventsourcing._decider_sync import DeciderRunner
-from tactica.eventsourcing._repository_async import (
-    AsyncEventSourcedRepository,
-    AsyncSQLEventSourcedRepository,
-)
-from tactica.eventsourcing._repository_sync import (
-    EventSourcedRepository,
-    SQLEventSourcedRepository,
-)
+from tactica.eventsourcing._repository_async import AsyncEventSourcedRepository
+from tactica.eventsourcing._repository_sync import EventSourcedRepository
 from tactica.eventsourcing._streams import decode_events, to_new_event
 from tactica.eventsourcing._unit_async import AsyncEventSourcedUnitOfWork
 from tactica.eventsourcing._unit_sync import EventSourcedUnitOfWork
@@ -25,13 +21,19 @@ __all__ = [
     "AsyncDeciderRunner",
     "AsyncEventSourcedRepository",
     "AsyncEventSourcedUnitOfWork",
-    "AsyncSQLEventSourcedRepository",
     "AsyncSnapshotCache",
     "DeciderRunner",
     "EventSourcedRepository",
     "EventSourcedUnitOfWork",
-    "SQLEventSourcedRepository",
     "SnapshotCache",
     "decode_events",
     "to_new_event",
 ]
+
+__getattr__ = _moved_names(
+    __name__,
+    {
+        "AsyncSQLEventSourcedRepository": "tactica.stores.sql",
+        "SQLEventSourcedRepository": "tactica.stores.sql",
+    },
+)

@@ -28,25 +28,15 @@ from tactica.eventsourcing._streams import decode_events, default_codec, readabl
 from tactica.ports._event_store_async import AsyncEventStore
 from tactica.ports._events import (
     AppendResult,
-    Expected,
-    NewEvent,
     Snapshot,
     StreamAppend,
-    checked_appends,
 )
 from tactica.ports._snapshots_async import AsyncSnapshotStore
-from tactica.stores._sql._event_store_async import (
-    AsyncSQLEventStore,
-    async_kept_connection,
-    async_write_appends,
-)
-from tactica.stores._sql._protocol_async import AsyncSQLConnection
 
-__all__ = ["AsyncEventSourcedRepository", "AsyncSQLEventSourcedRepository"]
+__all__ = ["AsyncEventSourcedRepository"]
 
 _logger = logging.getLogger("tactica.eventsourcing")
 
-_CheckedAppend = tuple[str, tuple[NewEvent, ...], Expected]
 
 A = TypeVar("A")
 TId = TypeVar("TId")
@@ -340,67 +330,3 @@ def _version(aggregate: object) -> int:
 def _snapshot_version(aggregate_type: type) -> int:
     version: int = getattr(aggregate_type, "snapshot_version", 1)
     return version
-
-
-class AsyncSQLEventSourcedRepository(AsyncEventSourcedRepository[A, TId]):
-    """An event-sourced repository inside a SQL unit of work: appends in its transaction.
-
-    Reads go through the unit of work's connection; `write` appends every pending stream
-    in the transaction the unit of work opened, next to its state rows and outbox rows.
-    """
-
-    def __init__(
-        self,
-        aggregate_type: type[A],
-        connection: AsyncSQLConnection,
-        *,
-        codec: JsonCodec | None = None,
-        upcasters: Upcasters | None = None,
-        stream_prefix: str | None = None,
-        snapshot_every: int | None = None,
-    ) -> None:
-        """Keep `aggregate_type` in the event tables that `connection` reaches.
-
-        With `snapshot_every`, snapshots are kept in the same database (see the base).
-        """
-        store = AsyncSQLEventStore(async_kept_connection(connection))
-        if snapshot_every is not None:
-            check_count("snapshot_every", snapshot_every, 1)
-        super().__init__(
-            aggregate_type,
-            store,
-            codec=codec,
-            upcasters=upcasters,
-            stream_prefix=stream_prefix,
-            snapshots=None if snapshot_every is None else store,
-            snapshot_every=100 if snapshot_every is None else snapshot_every,
-        )
-        self.connection = connection
-        self._prepared: list[_CheckedAppend] | None = None
-
-    def prepare(self) -> None:
-        """Encode and check the pending events before the unit of work's transaction begins.
-
-        An event the codec cannot encode or read back is refused here, before the unit of
-        work writes anything (state rows included); `write` then appends what was prepared.
-        """
-        self._prepared = checked_appends(self.pending_appends())
-
-    async def write(self) -> list[AppendResult]:
-        """Append the pending events in the caller's open transaction; raise on conflict."""
-        appends, self._prepared = self._prepared, None
-        if appends is None:
-            appends = checked_appends(self.pending_appends())
-        try:
-            return await async_write_appends(self.connection, appends)
-        except WrongExpectedVersionError as error:
-            raise self.conflict(error) from error
-        except self.connection.unique_violation as error:
-            streams = ", ".join(repr(stream_id) for stream_id, _, _ in appends)
-            msg = f"another writer appended to {streams} concurrently; reload and retry"
-            raise ConcurrencyError(msg) from error
-
-    async def rollback(self) -> None:
-        """Forget every uncommitted change and stop tracking; load again to go on."""
-        self._prepared = None
-        await super().rollback()

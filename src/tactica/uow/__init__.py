@@ -1,25 +1,28 @@
 """Units of work: one business transaction, committed once, its events published after.
 
-`AsyncUnitOfWork`/`UnitOfWork` hold the rules; the in-memory ones store through an
-`InMemoryDatabase`, the SQLite ones through one connection and one transaction per commit.
-`SQLUnitOfWork`/`AsyncSQLUnitOfWork` run on any tactica SQL connection you already hold
-(SQLite, PostgreSQL, or a SQLAlchemy session's).
+`AsyncUnitOfWork`/`UnitOfWork` hold the rules every unit of work follows (opened once,
+rolled back unless committed, committed once, events collected after the commit). The
+concrete units live with their backends: `tactica.stores.memory.InMemoryUnitOfWork`,
+`tactica.stores.sqlite.SQLiteUnitOfWork`, `tactica.stores.postgres.PostgresUnitOfWork`,
+`tactica.stores.sqlalchemy.SQLAlchemyUnitOfWork`, and `tactica.stores.sql.SQLUnitOfWork`
+on any tactica SQL connection you already hold. Their old names here still work, with a
+`DeprecationWarning`.
 """
 
-from tactica.uow._sql_async import AsyncSQLUnitOfWork
-from tactica.uow._sql_sync import SQLUnitOfWork
-from tactica.uow._sqlite_async import AsyncSQLiteUnitOfWork
-from tactica.uow._sqlite_sync import SQLiteUnitOfWork
-from tactica.uow._unit_async import AsyncInMemoryUnitOfWork, AsyncUnitOfWork
-from tactica.uow._unit_sync import InMemoryUnitOfWork, UnitOfWork
+from tactica._moved import moved_names as _moved_names
+from tactica.uow._unit_async import AsyncUnitOfWork
+from tactica.uow._unit_sync import UnitOfWork
 
-__all__ = [
-    "AsyncInMemoryUnitOfWork",
-    "AsyncSQLUnitOfWork",
-    "AsyncSQLiteUnitOfWork",
-    "AsyncUnitOfWork",
-    "InMemoryUnitOfWork",
-    "SQLUnitOfWork",
-    "SQLiteUnitOfWork",
-    "UnitOfWork",
-]
+__all__ = ["AsyncUnitOfWork", "UnitOfWork"]
+
+__getattr__ = _moved_names(
+    __name__,
+    {
+        "AsyncInMemoryUnitOfWork": "tactica.stores.memory",
+        "InMemoryUnitOfWork": "tactica.stores.memory",
+        "AsyncSQLUnitOfWork": "tactica.stores.sql",
+        "SQLUnitOfWork": "tactica.stores.sql",
+        "AsyncSQLiteUnitOfWork": "tactica.stores.sqlite",
+        "SQLiteUnitOfWork": "tactica.stores.sqlite",
+    },
+)

@@ -6,6 +6,9 @@ entering it while open, or committing twice, is an error. After a successful com
 events recorded by every aggregate its repositories touched are available from
 `collect_events`, in recording order, for the bus to publish; those of integration event
 classes were written to the outbox in the same transaction.
+
+This module holds the rules only; every concrete unit of work lives with its backend in
+`tactica.stores`.
 """
 
 from __future__ import annotations
@@ -17,10 +20,8 @@ from tactica.codec import JsonCodec
 from tactica.errors import UnitOfWorkError
 from tactica.outbox import OutboxMessage, outbox_messages
 from tactica.ports._outbox_checks import checked_outbox
-from tactica.stores.memory._database import InMemoryDatabase
-from tactica.stores.memory._repository_async import AsyncInMemoryRepository
 
-__all__ = ["AsyncInMemoryUnitOfWork", "AsyncUnitOfWork"]
+__all__ = ["AsyncUnitOfWork"]
 
 R = TypeVar("R")
 
@@ -121,45 +122,3 @@ class AsyncUnitOfWork:
 
     async def _store(self, outbox: list[OutboxMessage]) -> int:
         raise NotImplementedError
-
-
-class AsyncInMemoryUnitOfWork(AsyncUnitOfWork):
-    """A unit of work over an `InMemoryDatabase`: all repositories commit in one atomic step.
-
-    Examples:
-        >>> import asyncio
-        >>> from tactica import InMemoryDatabase
-        >>> from tactica.dataclasses import AggregateRoot
-        >>> from tactica.uow import AsyncInMemoryUnitOfWork
-        >>> class Counter(AggregateRoot[str]):
-        ...     value: int = 0
-        >>> class CounterWork(AsyncInMemoryUnitOfWork):
-        ...     def __init__(self, database: InMemoryDatabase) -> None:
-        ...         super().__init__(database)
-        ...         self.counters = self.repository(Counter)
-        >>> database = InMemoryDatabase()
-        >>> async def main() -> int:
-        ...     async with CounterWork(database) as uow:
-        ...         await uow.counters.add(Counter(id="c-1", value=1))
-        ...         await uow.commit()
-        ...     async with CounterWork(database) as uow:
-        ...         return (await uow.counters.get("c-1")).value
-        >>> asyncio.run(main())
-        1
-    """
-
-    def __init__(self, database: InMemoryDatabase, *, codec: JsonCodec | None = None) -> None:
-        """Work on `database`; make repositories with `repository`."""
-        super().__init__(codec=codec)
-        self.database = database
-
-    def repository(self, aggregate_type: type[R]) -> AsyncInMemoryRepository[R, Any]:
-        """Return a tracked repository of `aggregate_type` on this unit's database."""
-        return self.track(AsyncInMemoryRepository(aggregate_type, self.database))
-
-    async def _store(self, outbox: list[OutboxMessage]) -> int:
-        writes = [(repository, repository.changes()) for repository in self._repositories]
-        self.database.apply([change for _, changes in writes for change in changes], outbox)
-        for repository, changes in writes:
-            repository.acknowledge(changes)
-        return 0

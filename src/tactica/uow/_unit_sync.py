@@ -7,6 +7,9 @@ entering it while open, or committing twice, is an error. After a successful com
 events recorded by every aggregate its repositories touched are available from
 `collect_events`, in recording order, for the bus to publish; those of integration event
 classes were written to the outbox in the same transaction.
+
+This module holds the rules only; every concrete unit of work lives with its backend in
+`tactica.stores`.
 """
 
 from __future__ import annotations
@@ -18,10 +21,8 @@ from tactica.codec import JsonCodec
 from tactica.errors import UnitOfWorkError
 from tactica.outbox import OutboxMessage, outbox_messages
 from tactica.ports._outbox_checks import checked_outbox
-from tactica.stores.memory._database import InMemoryDatabase
-from tactica.stores.memory._repository_sync import InMemoryRepository
 
-__all__ = ["InMemoryUnitOfWork", "UnitOfWork"]
+__all__ = ["UnitOfWork"]
 
 R = TypeVar("R")
 
@@ -122,44 +123,3 @@ class UnitOfWork:
 
     def _store(self, outbox: list[OutboxMessage]) -> int:
         raise NotImplementedError
-
-
-class InMemoryUnitOfWork(UnitOfWork):
-    """A unit of work over an `InMemoryDatabase`: all repositories commit in one atomic step.
-
-    Examples:
-        >>> from tactica import InMemoryDatabase
-        >>> from tactica.dataclasses import AggregateRoot
-        >>> from tactica.uow import InMemoryUnitOfWork
-        >>> class Counter(AggregateRoot[str]):
-        ...     value: int = 0
-        >>> class CounterWork(InMemoryUnitOfWork):
-        ...     def __init__(self, database: InMemoryDatabase) -> None:
-        ...         super().__init__(database)
-        ...         self.counters = self.repository(Counter)
-        >>> database = InMemoryDatabase()
-        >>> def main() -> int:
-        ...     with CounterWork(database) as uow:
-        ...         uow.counters.add(Counter(id="c-1", value=1))
-        ...         uow.commit()
-        ...     with CounterWork(database) as uow:
-        ...         return (uow.counters.get("c-1")).value
-        >>> main()
-        1
-    """
-
-    def __init__(self, database: InMemoryDatabase, *, codec: JsonCodec | None = None) -> None:
-        """Work on `database`; make repositories with `repository`."""
-        super().__init__(codec=codec)
-        self.database = database
-
-    def repository(self, aggregate_type: type[R]) -> InMemoryRepository[R, Any]:
-        """Return a tracked repository of `aggregate_type` on this unit's database."""
-        return self.track(InMemoryRepository(aggregate_type, self.database))
-
-    def _store(self, outbox: list[OutboxMessage]) -> int:
-        writes = [(repository, repository.changes()) for repository in self._repositories]
-        self.database.apply([change for _, changes in writes for change in changes], outbox)
-        for repository, changes in writes:
-            repository.acknowledge(changes)
-        return 0

@@ -10,12 +10,16 @@ from tactica.stores.memory._event_store_async import AsyncInMemoryEventStore
 from tactica.stores.memory._event_store_sync import InMemoryEventStore
 from tactica.stores.memory._repository_async import AsyncInMemoryRepository
 from tactica.stores.memory._repository_sync import InMemoryRepository
+from tactica.stores.memory._unit_async import AsyncInMemoryUnitOfWork
+from tactica.stores.memory._unit_sync import InMemoryUnitOfWork
 
 __all__ = [
     "AsyncInMemoryEventStore",
     "AsyncInMemoryRepository",
+    "AsyncInMemoryUnitOfWork",
     "InMemoryDatabase",
     "InMemoryEventLog",
     "InMemoryEventStore",
     "InMemoryRepository",
+    "InMemoryUnitOfWork",
 ]

@@ -9,8 +9,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
+from tactica.stores._sql._unit_async import AsyncSQLUnitOfWork, async_checked_inline
 from tactica.stores.postgres._connection import AsyncPostgresConnection
-from tactica.uow._sql_async import AsyncSQLUnitOfWork, async_checked_inline
 
 __all__ = ["AsyncPostgresUnitOfWork"]
 

@@ -10,8 +10,8 @@ from psycopg_pool import ConnectionPool
 
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
+from tactica.stores._sql._unit_sync import SQLUnitOfWork, checked_inline
 from tactica.stores.postgres._connection import PostgresConnection
-from tactica.uow._sql_sync import SQLUnitOfWork, checked_inline
 
 __all__ = ["PostgresUnitOfWork"]
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from tactica.stores.sqlite._connection import switch_to_wal
+from tactica.stores._sql._wal import switch_to_wal
 
 __all__ = ["async_sqlite_engine", "sqlite_engine"]
 

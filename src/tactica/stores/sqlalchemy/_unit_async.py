@@ -7,10 +7,10 @@ from typing import Any, TypeVar
 
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
+from tactica.stores._sql._unit_async import AsyncSQLUnitOfWork, async_checked_inline
 from tactica.stores.sqlalchemy._compat import AsyncSession
 from tactica.stores.sqlalchemy._connection_async import AsyncSQLAlchemyConnection
 from tactica.stores.sqlalchemy._repository_async import AsyncSQLAlchemyRepository
-from tactica.uow._sql_async import AsyncSQLUnitOfWork, async_checked_inline
 
 __all__ = ["AsyncSQLAlchemyUnitOfWork"]
 

@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
+from tactica.stores._sql._unit_sync import SQLUnitOfWork, checked_inline
 from tactica.stores.sqlalchemy._compat import Session
 from tactica.stores.sqlalchemy._connection_sync import SQLAlchemyConnection
 from tactica.stores.sqlalchemy._repository_sync import SQLAlchemyRepository
-from tactica.uow._sql_sync import SQLUnitOfWork, checked_inline
 
 __all__ = ["SQLAlchemyUnitOfWork"]
 

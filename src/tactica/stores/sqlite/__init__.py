@@ -10,14 +10,18 @@ from tactica.stores.sqlite._connection import AsyncSQLiteConnection, SQLiteConne
 from tactica.stores.sqlite._event_store_async import AsyncSQLiteEventStore
 from tactica.stores.sqlite._event_store_sync import SQLiteEventStore
 from tactica.stores.sqlite._repository import AsyncSQLiteRepository, SQLiteRepository
+from tactica.stores.sqlite._unit_async import AsyncSQLiteUnitOfWork
+from tactica.stores.sqlite._unit_sync import SQLiteUnitOfWork
 
 __all__ = [
     "AsyncSQLiteConnection",
     "AsyncSQLiteEventStore",
     "AsyncSQLiteRepository",
+    "AsyncSQLiteUnitOfWork",
     "SQLiteConnection",
     "SQLiteEventStore",
     "SQLiteRepository",
+    "SQLiteUnitOfWork",
     "async_create_schema",
     "create_schema",
 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -20,6 +19,7 @@ from typing import Any
 from tactica.errors import ConfigurationError, ConstraintViolationError, DatabaseConnectionError
 from tactica.stores._sql._errors import closed_connection, translated
 from tactica.stores._sql._schemas import SQLITE_SCHEMA
+from tactica.stores._sql._wal import switch_to_wal
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
@@ -27,7 +27,6 @@ __all__ = [
     "Row",
     "SQLiteConnection",
     "checked_busy_timeout",
-    "switch_to_wal",
 ]
 
 Row = tuple[Any, ...]
@@ -70,27 +69,6 @@ def _open(path: str | Path, busy_timeout: float) -> sqlite3.Connection:
             raise translated(error, "sqlite", busy_timeout=busy_timeout) from error
         raise
     return raw
-
-
-def switch_to_wal(execute: Callable[[str], object], busy_timeout: float) -> None:
-    """Put the database in WAL mode through `execute`, retrying while another opener holds it.
-
-    Switching a new file to WAL needs an exclusive lock that SQLite does not wait for
-    through the busy handler, so connections opened at the same moment would otherwise
-    fail with "database is locked".
-    """
-    deadline = time.monotonic() + busy_timeout
-    pause = 0.001
-    while True:
-        try:
-            execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() + pause > deadline:
-                raise
-            time.sleep(pause)
-            pause = min(pause * 2, 0.05)
-        else:
-            return
 
 
 def _fetch(raw: sqlite3.Connection, sql: str, parameters: Sequence[Any]) -> list[Row]:

@@ -1,5 +1,4 @@
-# Generated from _sqlite_async.py by tools/unasync.py; do not edit. Run `make codegen`.
-"""The SQLite unit of work (sync colour)."""
+"""The SQLite unit of work (async colour)."""
 
 from __future__ import annotations
 
@@ -8,13 +7,13 @@ from pathlib import Path
 
 from tactica.codec import JsonCodec
 from tactica.projections._projection import ProjectionLike
-from tactica.stores.sqlite._connection import DEFAULT_BUSY_TIMEOUT, SQLiteConnection
-from tactica.uow._sql_sync import SQLUnitOfWork, checked_inline
+from tactica.stores._sql._unit_async import AsyncSQLUnitOfWork, async_checked_inline
+from tactica.stores.sqlite._connection import DEFAULT_BUSY_TIMEOUT, AsyncSQLiteConnection
 
-__all__ = ["SQLiteUnitOfWork"]
+__all__ = ["AsyncSQLiteUnitOfWork"]
 
 
-class SQLiteUnitOfWork(SQLUnitOfWork):
+class AsyncSQLiteUnitOfWork(AsyncSQLUnitOfWork):
     """A unit of work on one SQLite connection: one ``BEGIN IMMEDIATE`` per commit.
 
     Make repositories with `repository` in your subclass's ``__init__``; the connection is
@@ -29,12 +28,12 @@ class SQLiteUnitOfWork(SQLUnitOfWork):
         inline: Sequence[ProjectionLike] = (),
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     ) -> None:
-        """Work on the database file at `path` (its schema must exist: `create_schema`).
+        """Work on the database file at `path` (its schema must exist: `async_create_schema`).
 
         A commit waits up to `busy_timeout` seconds for another connection's write lock,
         then raises `LockTimeoutError` and stores nothing.
         """
-        checked_inline(inline)  # before the connection opens: a refusal leaks nothing
+        async_checked_inline(inline)  # before the connection opens: a refusal leaks nothing
         super().__init__(
-            SQLiteConnection(path, busy_timeout=busy_timeout), codec=codec, inline=inline
+            AsyncSQLiteConnection(path, busy_timeout=busy_timeout), codec=codec, inline=inline
         )

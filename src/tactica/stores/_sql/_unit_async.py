@@ -1,5 +1,4 @@
-# Generated from _sql_async.py by tools/unasync.py; do not edit. Run `make codegen`.
-"""The SQL unit of work (sync colour): every tracked repository in one transaction."""
+"""The SQL unit of work (async colour): every tracked repository in one transaction."""
 
 from __future__ import annotations
 
@@ -8,28 +7,28 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
-from tactica._acompat import accepts_coroutines
+from tactica._acompat import async_accepts_coroutines
 from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
-from tactica.eventsourcing._repository_sync import SQLEventSourcedRepository
 from tactica.outbox import OutboxMessage
 from tactica.ports._events import AppendResult
 from tactica.projections._projection import ProjectionLike, checked_handlers
+from tactica.stores._sql._es_repository_async import AsyncSQLEventSourcedRepository
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
 from tactica.stores._sql._projection_rows import GENERATION, INLINE_TURN, inline_turn_key
-from tactica.stores._sql._projections_sync import SQLProjectionTransaction
-from tactica.stores._sql._protocol_sync import SQLConnection
-from tactica.stores._sql._repository_sync import SQLRepository
-from tactica.uow._unit_sync import UnitOfWork
+from tactica.stores._sql._projections_async import AsyncSQLProjectionTransaction
+from tactica.stores._sql._protocol_async import AsyncSQLConnection
+from tactica.stores._sql._repository_async import AsyncSQLRepository
+from tactica.uow._unit_async import AsyncUnitOfWork
 
-__all__ = ["SQLUnitOfWork", "checked_inline"]
+__all__ = ["AsyncSQLUnitOfWork", "async_checked_inline"]
 
 R = TypeVar("R")
 
 Inline = list[tuple[str, Mapping[type, Callable[[Any, Any], object]]]]
 
 
-def checked_inline(inline: Sequence[ProjectionLike]) -> Inline:
+def async_checked_inline(inline: Sequence[ProjectionLike]) -> Inline:
     """Return each inline projection's name and handlers, once all are of this colour.
 
     Raises `HandlerColourError` naming the first handler of the other colour: called by
@@ -38,17 +37,17 @@ def checked_inline(inline: Sequence[ProjectionLike]) -> Inline:
     return [
         (
             projection.name,
-            checked_handlers(projection, awaits=accepts_coroutines, host="unit of work"),
+            checked_handlers(projection, awaits=async_accepts_coroutines, host="unit of work"),
         )
         for projection in inline
     ]
 
 
-class _Closable(SQLConnection, Protocol):
-    def close(self) -> None: ...
+class _Closable(AsyncSQLConnection, Protocol):
+    async def close(self) -> None: ...
 
 
-class SQLUnitOfWork(UnitOfWork):
+class AsyncSQLUnitOfWork(AsyncUnitOfWork):
     """A unit of work on one SQL connection: one transaction per commit.
 
     Make repositories with `repository` in your subclass's ``__init__``; the connection is
@@ -69,17 +68,17 @@ class SQLUnitOfWork(UnitOfWork):
         codec: JsonCodec | None = None,
         inline: Sequence[ProjectionLike] = (),
     ) -> None:
-        """Work through `connection` (its schema must exist: `create_schema`)."""
+        """Work through `connection` (its schema must exist: `async_create_schema`)."""
         super().__init__(codec=codec)
         self.connection = connection
-        self._inline = checked_inline(inline)
+        self._inline = async_checked_inline(inline)
 
     def repository(
         self, aggregate_type: type[R], *, type_name: str | None = None
-    ) -> SQLRepository[R, Any]:
+    ) -> AsyncSQLRepository[R, Any]:
         """Return a tracked repository of `aggregate_type` on this unit's connection."""
         return self.track(
-            SQLRepository(
+            AsyncSQLRepository(
                 aggregate_type, self.connection, codec=self.codec, type_name=type_name
             )
         )
@@ -92,7 +91,7 @@ class SQLUnitOfWork(UnitOfWork):
         upcasters: Upcasters | None = None,
         stream_prefix: str | None = None,
         snapshot_every: int | None = None,
-    ) -> SQLEventSourcedRepository[R, Any]:
+    ) -> AsyncSQLEventSourcedRepository[R, Any]:
         """Return a tracked repository of an event-sourced `aggregate_type` on this connection.
 
         Its new events are appended in this unit's transaction, with the state rows of the
@@ -100,7 +99,7 @@ class SQLUnitOfWork(UnitOfWork):
         that many events saves a snapshot in the same database.
         """
         return self.track(
-            SQLEventSourcedRepository(
+            AsyncSQLEventSourcedRepository(
                 aggregate_type,
                 self.connection,
                 codec=codec,
@@ -110,7 +109,7 @@ class SQLUnitOfWork(UnitOfWork):
             )
         )
 
-    def __exit__(
+    async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
@@ -118,23 +117,23 @@ class SQLUnitOfWork(UnitOfWork):
     ) -> None:
         """Roll back what was not committed, then close the connection."""
         try:
-            super().__exit__(exc_type, exc, traceback)
+            await super().__aexit__(exc_type, exc, traceback)
         finally:
-            self.connection.close()
+            await self.connection.close()
 
-    def _store(self, outbox: list[OutboxMessage]) -> int:
+    async def _store(self, outbox: list[OutboxMessage]) -> int:
         for repository in self._repositories:
-            if isinstance(repository, SQLEventSourcedRepository):
+            if isinstance(repository, AsyncSQLEventSourcedRepository):
                 repository.prepare()  # refuses an unreadable event before anything is written
-        self.connection.begin()
+        await self.connection.begin()
         try:
-            writes = [(repository, repository.write()) for repository in self._repositories]
+            writes = [(repository, await repository.write()) for repository in self._repositories]
             for message in outbox:
-                self.connection.execute(INSERT_OUTBOX, outbox_row(message))
-            callbacks = self._project_inline(self._pending_events())
-            self.connection.commit()
+                await self.connection.execute(INSERT_OUTBOX, outbox_row(message))
+            callbacks = await self._project_inline(self._pending_events())
+            await self.connection.commit()
         except BaseException:
-            self.connection.rollback()
+            await self.connection.rollback()
             raise
         for repository, written in writes:
             repository.acknowledge(written)
@@ -145,7 +144,7 @@ class SQLUnitOfWork(UnitOfWork):
             default=0,
         )
 
-    def _project_inline(self, events: Sequence[object]) -> list[Callable[[], object]]:
+    async def _project_inline(self, events: Sequence[object]) -> list[Callable[[], object]]:
         callbacks: list[Callable[[], object]] = []
         for name, handlers in self._inline:
             if not any(type(event) in handlers for event in events):
@@ -155,16 +154,16 @@ class SQLUnitOfWork(UnitOfWork):
                 # taking turns per projection, READ COMMITTED would lose updates.
                 # A swap of a rebuilt generation takes the same turn, so the generation
                 # read below is the one readers see until this commit ends.
-                self.connection.fetch(INLINE_TURN, (inline_turn_key(name),))
-            rows = self.connection.fetch(GENERATION, (name,))
-            tx = SQLProjectionTransaction(
+                await self.connection.fetch(INLINE_TURN, (inline_turn_key(name),))
+            rows = await self.connection.fetch(GENERATION, (name,))
+            tx = AsyncSQLProjectionTransaction(
                 self.connection, name, int(rows[0][0]) if rows else 1, replaying=False
             )
             for event in events:
                 handler = handlers.get(type(event))
                 if handler is not None:
                     result = handler(event, tx)
-                    if accepts_coroutines and inspect.isawaitable(result):
-                        result = result
+                    if async_accepts_coroutines and inspect.isawaitable(result):
+                        result = await result
             callbacks.extend(tx.callbacks)
         return callbacks
