@@ -466,7 +466,7 @@ class TestDeclaredEventTypes:
 
     def test_the_union_is_read_in_both_flavours(self, flavour: ModuleType) -> None:
         """pydantic keeps generic arguments elsewhere than the standard library: both work."""
-        from tactica.eventsourcing._streams import declared_event_types, default_codec
+        from tactica.ports._streams import declared_event_types, default_codec
 
         b = bank(flavour)
 
@@ -487,7 +487,7 @@ class TestDeclaredEventTypes:
 
         from typing_extensions import TypeVar
 
-        from tactica.eventsourcing._streams import declared_event_types
+        from tactica.ports._streams import declared_event_types
 
         b = bank(flavour)
         event = TypeVar("event")
@@ -503,7 +503,7 @@ class TestDeclaredEventTypes:
 
     def test_no_union_declares_nothing_not_any(self, flavour: ModuleType) -> None:
         """Without a second argument (Any by default) the registry stays empty."""
-        from tactica.eventsourcing._streams import declared_event_types
+        from tactica.ports._streams import declared_event_types
 
         class Untyped(flavour.EventSourcedAggregate[str]):
             pass

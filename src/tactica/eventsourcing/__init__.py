@@ -13,9 +13,9 @@ from tactica.eventsourcing._decider_async import AsyncDeciderRunner
 from tactica.eventsourcing._decider_sync import DeciderRunner
 from tactica.eventsourcing._repository_async import AsyncEventSourcedRepository
 from tactica.eventsourcing._repository_sync import EventSourcedRepository
-from tactica.eventsourcing._streams import decode_events, to_new_event
 from tactica.eventsourcing._unit_async import AsyncEventSourcedUnitOfWork
 from tactica.eventsourcing._unit_sync import EventSourcedUnitOfWork
+from tactica.ports._streams import decode_events, to_new_event
 
 __all__ = [
     "AsyncDeciderRunner",

@@ -9,8 +9,8 @@ from tactica.codec._upcasting import Upcasters
 from tactica.domain.decider import Decider, fold
 from tactica.errors import ConfigurationError, WrongExpectedVersionError
 from tactica.eventsourcing._checks import check_count, check_has, check_upcasters
-from tactica.eventsourcing._streams import decode_events, readable_new_events
 from tactica.ports._event_store_async import AsyncEventStore
+from tactica.ports._streams import decode_events, readable_new_events
 
 __all__ = ["AsyncDeciderRunner"]
 

@@ -24,7 +24,6 @@ from tactica.eventsourcing._checks import (
     check_prefix,
     check_upcasters,
 )
-from tactica.eventsourcing._streams import decode_events, default_codec, readable_new_events
 from tactica.ports._event_store_async import AsyncEventStore
 from tactica.ports._events import (
     AppendResult,
@@ -32,6 +31,7 @@ from tactica.ports._events import (
     StreamAppend,
 )
 from tactica.ports._snapshots_async import AsyncSnapshotStore
+from tactica.ports._streams import decode_events, default_codec, readable_new_events
 
 __all__ = ["AsyncEventSourcedRepository"]
 

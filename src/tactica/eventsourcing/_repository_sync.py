@@ -25,7 +25,6 @@ from tactica.eventsourcing._checks import (
     check_prefix,
     check_upcasters,
 )
-from tactica.eventsourcing._streams import decode_events, default_codec, readable_new_events
 from tactica.ports._event_store_sync import EventStore
 from tactica.ports._events import (
     AppendResult,
@@ -33,6 +32,7 @@ from tactica.ports._events import (
     StreamAppend,
 )
 from tactica.ports._snapshots_sync import SnapshotStore
+from tactica.ports._streams import decode_events, default_codec, readable_new_events
 
 __all__ = ["EventSourcedRepository"]
 

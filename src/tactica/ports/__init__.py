@@ -1,4 +1,9 @@
-"""Ports: the protocols every backend implements, in both colours, and the records they pass."""
+"""Ports: the protocols every backend implements, in both colours, and the records they pass.
+
+The application packages (buses, repositories, runners) depend on these, never on a
+backend: `AsyncUnitOfWork`/`UnitOfWork` here are the protocols that every unit of work
+of `tactica.stores` satisfies.
+"""
 
 from tactica.ports._event_store_async import AsyncEventStore
 from tactica.ports._event_store_sync import EventStore
@@ -18,6 +23,8 @@ from tactica.ports._repository_async import AsyncRepository
 from tactica.ports._repository_sync import Repository
 from tactica.ports._snapshots_async import AsyncSnapshotStore
 from tactica.ports._snapshots_sync import SnapshotStore
+from tactica.ports._unit_of_work_async import AsyncUnitOfWork
+from tactica.ports._unit_of_work_sync import UnitOfWork
 
 __all__ = [
     "ANY",
@@ -27,6 +34,7 @@ __all__ = [
     "AsyncEventStore",
     "AsyncRepository",
     "AsyncSnapshotStore",
+    "AsyncUnitOfWork",
     "EventStore",
     "Expected",
     "ExpectedState",
@@ -36,4 +44,5 @@ __all__ = [
     "Snapshot",
     "SnapshotStore",
     "StreamAppend",
+    "UnitOfWork",
 ]

@@ -10,9 +10,10 @@ import inspect
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Literal, Protocol, TypeVar, overload
+from typing import Any, ClassVar, Literal, TypeVar, overload
 
 from tactica.errors import ConfigurationError, HandlerColourError
+from tactica.ports._projection_like import ProjectionLike
 from tactica.ports._projection_records import checked_projection_name
 
 __all__ = [
@@ -30,19 +31,6 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 _HANDLED = "__tactica_handles__"
-
-
-class ProjectionLike(Protocol):
-    """What a runner needs of a projection: its name and a handler per event class."""
-
-    @property
-    def name(self) -> str:
-        """The projection's name: its checkpoint, lease and read models are kept under it."""
-        ...
-
-    def handlers(self) -> Mapping[type, Callable[[Any, Any], object]]:
-        """Return the handler of each event class; each takes ``(event, transaction)``."""
-        ...
 
 
 def _event_types_of(function: Callable[..., Any], *, method: bool) -> tuple[type, ...]:

@@ -26,11 +26,12 @@ from tactica.errors import (
     ProjectionTimeoutError,
     SerializationError,
 )
-from tactica.eventsourcing._streams import decode_events
 from tactica.ports._events import RecordedEvent
+from tactica.ports._projection_like import ProjectionLike
 from tactica.ports._projection_records import ProjectionStatus, generation_checkpoint
 from tactica.ports._projections_async import AsyncProjectionStore
-from tactica.projections._projection import ProjectionLike, checked_handlers
+from tactica.ports._streams import decode_events
+from tactica.projections._projection import checked_handlers
 
 __all__ = ["AsyncProjectionRunner", "PoisonPolicy", "async_wait_for"]
 

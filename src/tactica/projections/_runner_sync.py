@@ -27,11 +27,12 @@ from tactica.errors import (
     ProjectionTimeoutError,
     SerializationError,
 )
-from tactica.eventsourcing._streams import decode_events
 from tactica.ports._events import RecordedEvent
+from tactica.ports._projection_like import ProjectionLike
 from tactica.ports._projection_records import ProjectionStatus, generation_checkpoint
 from tactica.ports._projections_sync import ProjectionStore
-from tactica.projections._projection import ProjectionLike, checked_handlers
+from tactica.ports._streams import decode_events
+from tactica.projections._projection import checked_handlers
 
 __all__ = ["ProjectionRunner", "PoisonPolicy", "wait_for"]
 

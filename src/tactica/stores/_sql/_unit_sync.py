@@ -13,7 +13,8 @@ from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
 from tactica.outbox import OutboxMessage
 from tactica.ports._events import AppendResult
-from tactica.projections._projection import ProjectionLike, checked_handlers
+from tactica.ports._projection_like import ProjectionLike
+from tactica.projections._projection import checked_handlers
 from tactica.stores._sql._es_repository_sync import SQLEventSourcedRepository
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
 from tactica.stores._sql._projection_rows import GENERATION, INLINE_TURN, inline_turn_key

@@ -8,7 +8,7 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from tactica.codec import JsonCodec
-from tactica.projections._projection import ProjectionLike
+from tactica.ports._projection_like import ProjectionLike
 from tactica.stores._sql._unit_async import AsyncSQLUnitOfWork, async_checked_inline
 from tactica.stores.postgres._connection import AsyncPostgresConnection
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from tactica.codec import JsonCodec
-from tactica.projections._projection import ProjectionLike
+from tactica.ports._projection_like import ProjectionLike
 from tactica.stores._sql._unit_async import AsyncSQLUnitOfWork, async_checked_inline
 from tactica.stores.sqlalchemy._compat import AsyncSession
 from tactica.stores.sqlalchemy._connection_async import AsyncSQLAlchemyConnection

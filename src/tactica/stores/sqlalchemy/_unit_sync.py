@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from tactica.codec import JsonCodec
-from tactica.projections._projection import ProjectionLike
+from tactica.ports._projection_like import ProjectionLike
 from tactica.stores._sql._unit_sync import SQLUnitOfWork, checked_inline
 from tactica.stores.sqlalchemy._compat import Session
 from tactica.stores.sqlalchemy._connection_sync import SQLAlchemyConnection

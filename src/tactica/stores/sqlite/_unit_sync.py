@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tactica.codec import JsonCodec
-from tactica.projections._projection import ProjectionLike
+from tactica.ports._projection_like import ProjectionLike
 from tactica.stores._sql._unit_sync import SQLUnitOfWork, checked_inline
 from tactica.stores.sqlite._connection import DEFAULT_BUSY_TIMEOUT, SQLiteConnection
 
