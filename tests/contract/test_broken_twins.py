@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from tactica import InMemoryDatabase, InMemoryRepository
-from tactica.stores._session import SessionTracker, WriteKind
 from tactica.stores.memory import _repository_sync
 from tactica.stores.memory._database import Change, StoredAggregate, _check
 from tactica.stores.memory._state import structure
 from tactica.testing import RepositoryContract
+from tactica.uow._session import SessionTracker, WriteKind
 
 
 class DatabaseWithoutVersionChecks(InMemoryDatabase):

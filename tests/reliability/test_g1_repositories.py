@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from tactica import ConcurrencyError, uuid7
-from tactica.stores._session import PendingWrite, WriteKind
 from tactica.stores._sql._repository_sync import SQLRepository
 from tactica.stores._sql._schema_sync import create_schema
 from tactica.stores.postgres import PostgresConnection
 from tactica.stores.sqlite import SQLiteConnection
 from tactica.testing import Account, AccountId, require_service
+from tactica.uow._session import PendingWrite, WriteKind
 
 POSTGRES = os.environ.get(
     "TACTICA_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres"

@@ -6,21 +6,52 @@ object is built rather than as an ``AttributeError`` at the first load or commit
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
 from tactica.errors import ConfigurationError
 
 __all__ = [
+    "DEFAULT_SNAPSHOT_EVERY",
     "MAX_VERSION",
     "check_codec",
     "check_count",
     "check_has",
     "check_prefix",
     "check_upcasters",
+    "snapshot_policy",
 ]
 
 MAX_VERSION = 2**63 - 1
 """The highest stream version any store keeps (a signed 64-bit column)."""
+
+DEFAULT_SNAPSHOT_EVERY = 100
+"""How many folded events make a load save a snapshot, unless told otherwise."""
+
+S = TypeVar("S")
+
+
+def snapshot_policy(
+    own: S, *, snapshots: S | bool | None, snapshot_every: object
+) -> tuple[S | None, int]:
+    """Return where a unit's event-sourced repository keeps snapshots, and how often.
+
+    The one rule of every unit's ``event_sourced``: `snapshots` is a snapshot store, or
+    ``True`` for the unit's own store (`own`); giving `snapshot_every` alone also means the
+    unit's own store, since asking for a frequency and getting no snapshots would be a
+    silent surprise. ``snapshots=False`` turns them off whatever the frequency.
+    """
+    every = (
+        DEFAULT_SNAPSHOT_EVERY
+        if snapshot_every is None
+        else check_count("snapshot_every", snapshot_every, 1)
+    )
+    if snapshots is True or (snapshots is None and snapshot_every is not None):
+        return own, every
+    if snapshots is None or snapshots is False:
+        return None, every
+    return snapshots, every
 
 
 def check_count(name: str, value: object, minimum: int, maximum: int = MAX_VERSION) -> int:

@@ -17,6 +17,7 @@ from tactica.errors import (
     WrongExpectedVersionError,
 )
 from tactica.eventsourcing._checks import (
+    DEFAULT_SNAPSHOT_EVERY,
     MAX_VERSION,
     check_codec,
     check_count,
@@ -71,7 +72,7 @@ class AsyncEventSourcedRepository(Generic[A, TId]):
         upcasters: Upcasters | None = None,
         stream_prefix: str | None = None,
         snapshots: AsyncSnapshotStore | None = None,
-        snapshot_every: int = 100,
+        snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
     ) -> None:
         """Keep `aggregate_type` in `store`, its streams named ``"<stream_prefix>-<id>"``.
 

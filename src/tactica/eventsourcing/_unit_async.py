@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
 from tactica.errors import WrongExpectedVersionError
-from tactica.eventsourcing._checks import check_codec, check_has
+from tactica.eventsourcing._checks import check_codec, check_has, snapshot_policy
 from tactica.eventsourcing._repository_async import AsyncEventSourcedRepository
 from tactica.outbox import OutboxMessage
 from tactica.ports._event_store_async import AsyncEventStore
@@ -43,13 +43,21 @@ class AsyncEventSourcedUnitOfWork(AsyncUnitOfWork):
         codec: JsonCodec | None = None,
         upcasters: Upcasters | None = None,
         stream_prefix: str | None = None,
-        snapshots: AsyncSnapshotStore | None = None,
-        snapshot_every: int = 100,
+        snapshots: AsyncSnapshotStore | bool | None = None,
+        snapshot_every: int | None = None,
     ) -> AsyncEventSourcedRepository[A, Any]:
         """Return a tracked repository of the event-sourced `aggregate_type` on the store.
 
-        For snapshots, pass the store itself (or an `AsyncSnapshotCache`) as `snapshots`.
+        Snapshots follow the rule of every unit's ``event_sourced``: pass a snapshot store
+        (an `AsyncSnapshotCache`, say) as `snapshots`, or ``snapshots=True`` or a
+        `snapshot_every` alone to keep them in this unit's event store; a load that folds
+        `snapshot_every` events (default 100) saves one.
         """
+        keeper, every = snapshot_policy(
+            cast("AsyncSnapshotStore", self.store),
+            snapshots=snapshots,
+            snapshot_every=snapshot_every,
+        )
         return self.track(
             AsyncEventSourcedRepository(
                 aggregate_type,
@@ -57,8 +65,8 @@ class AsyncEventSourcedUnitOfWork(AsyncUnitOfWork):
                 codec=codec,
                 upcasters=upcasters,
                 stream_prefix=stream_prefix,
-                snapshots=snapshots,
-                snapshot_every=snapshot_every,
+                snapshots=keeper,
+                snapshot_every=every,
             )
         )
 

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
 from tactica.errors import WrongExpectedVersionError
-from tactica.eventsourcing._checks import check_codec, check_has
+from tactica.eventsourcing._checks import check_codec, check_has, snapshot_policy
 from tactica.eventsourcing._repository_sync import EventSourcedRepository
 from tactica.outbox import OutboxMessage
 from tactica.ports._event_store_sync import EventStore
@@ -44,13 +44,21 @@ class EventSourcedUnitOfWork(UnitOfWork):
         codec: JsonCodec | None = None,
         upcasters: Upcasters | None = None,
         stream_prefix: str | None = None,
-        snapshots: SnapshotStore | None = None,
-        snapshot_every: int = 100,
+        snapshots: SnapshotStore | bool | None = None,
+        snapshot_every: int | None = None,
     ) -> EventSourcedRepository[A, Any]:
         """Return a tracked repository of the event-sourced `aggregate_type` on the store.
 
-        For snapshots, pass the store itself (or an `SnapshotCache`) as `snapshots`.
+        Snapshots follow the rule of every unit's ``event_sourced``: pass a snapshot store
+        (an `SnapshotCache`, say) as `snapshots`, or ``snapshots=True`` or a
+        `snapshot_every` alone to keep them in this unit's event store; a load that folds
+        `snapshot_every` events (default 100) saves one.
         """
+        keeper, every = snapshot_policy(
+            cast("SnapshotStore", self.store),
+            snapshots=snapshots,
+            snapshot_every=snapshot_every,
+        )
         return self.track(
             EventSourcedRepository(
                 aggregate_type,
@@ -58,8 +66,8 @@ class EventSourcedUnitOfWork(UnitOfWork):
                 codec=codec,
                 upcasters=upcasters,
                 stream_prefix=stream_prefix,
-                snapshots=snapshots,
-                snapshot_every=snapshot_every,
+                snapshots=keeper,
+                snapshot_every=every,
             )
         )
 

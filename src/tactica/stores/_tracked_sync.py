@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from tactica.errors import AggregateNotFoundError
-from tactica.stores._session import PendingWrite, SessionTracker, checked_id, id_of
 from tactica.stores._sql._protocol_sync import SQLConnection
+from tactica.uow._session import PendingWrite, SessionTracker, checked_id, id_of
 
 __all__ = ["SQLTrackedRepository", "TrackedRepository"]
 

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
 from tactica.errors import ConcurrencyError, WrongExpectedVersionError
-from tactica.eventsourcing._checks import check_count
+from tactica.eventsourcing._checks import snapshot_policy
 from tactica.eventsourcing._repository_sync import EventSourcedRepository
 from tactica.ports._events import AppendResult, Expected, NewEvent, checked_appends
+from tactica.ports._snapshots_sync import SnapshotStore
 from tactica.stores._sql._event_store_sync import (
     SQLEventStore,
     kept_connection,
@@ -41,23 +42,26 @@ class SQLEventSourcedRepository(EventSourcedRepository[A, TId]):
         codec: JsonCodec | None = None,
         upcasters: Upcasters | None = None,
         stream_prefix: str | None = None,
+        snapshots: SnapshotStore | bool | None = None,
         snapshot_every: int | None = None,
     ) -> None:
         """Keep `aggregate_type` in the event tables that `connection` reaches.
 
-        With `snapshot_every`, snapshots are kept in the same database (see the base).
+        ``snapshots=True``, or a `snapshot_every` alone, keeps snapshots in the same
+        database; a snapshot store keeps them there instead (see `snapshot_policy`).
         """
         store = SQLEventStore(kept_connection(connection))
-        if snapshot_every is not None:
-            check_count("snapshot_every", snapshot_every, 1)
+        keeper, every = snapshot_policy(
+            cast("SnapshotStore", store), snapshots=snapshots, snapshot_every=snapshot_every
+        )
         super().__init__(
             aggregate_type,
             store,
             codec=codec,
             upcasters=upcasters,
             stream_prefix=stream_prefix,
-            snapshots=None if snapshot_every is None else store,
-            snapshot_every=100 if snapshot_every is None else snapshot_every,
+            snapshots=keeper,
+            snapshot_every=every,
         )
         self.connection = connection
         self._prepared: list[_CheckedAppend] | None = None

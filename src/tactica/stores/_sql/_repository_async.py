@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 
 from tactica.codec import JsonCodec
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError
-from tactica.stores._session import PendingWrite, SessionTracker, WriteKind, conflict
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
 from tactica.stores._tracked_async import AsyncSQLTrackedRepository
+from tactica.uow._session import PendingWrite, SessionTracker, WriteKind, conflict
 
 __all__ = ["AsyncSQLRepository"]
 

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 from tactica.codec import JsonCodec
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError
-from tactica.stores._session import PendingWrite, SessionTracker, WriteKind, conflict
 from tactica.stores._sql._protocol_sync import SQLConnection
 from tactica.stores._tracked_sync import SQLTrackedRepository
+from tactica.uow._session import PendingWrite, SessionTracker, WriteKind, conflict
 
 __all__ = ["SQLRepository"]
 

@@ -14,6 +14,7 @@ from tactica.codec._upcasting import Upcasters
 from tactica.outbox import OutboxMessage
 from tactica.ports._events import AppendResult
 from tactica.ports._projection_like import ProjectionLike
+from tactica.ports._snapshots_sync import SnapshotStore
 from tactica.projections._projection import checked_handlers
 from tactica.stores._sql._es_repository_sync import SQLEventSourcedRepository
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
@@ -92,13 +93,16 @@ class SQLUnitOfWork(UnitOfWork):
         codec: JsonCodec | None = None,
         upcasters: Upcasters | None = None,
         stream_prefix: str | None = None,
+        snapshots: SnapshotStore | bool | None = None,
         snapshot_every: int | None = None,
     ) -> SQLEventSourcedRepository[R, Any]:
         """Return a tracked repository of an event-sourced `aggregate_type` on this connection.
 
         Its new events are appended in this unit's transaction, with the state rows of the
-        other repositories and the outbox rows. With `snapshot_every`, a load that folds
-        that many events saves a snapshot in the same database.
+        other repositories and the outbox rows. Snapshots follow the rule of every unit's
+        ``event_sourced``: pass a snapshot store as `snapshots`, or ``snapshots=True`` or a
+        `snapshot_every` alone to keep them in this database; a load that folds
+        `snapshot_every` events (default 100) saves one.
         """
         return self.track(
             SQLEventSourcedRepository(
@@ -107,6 +111,7 @@ class SQLUnitOfWork(UnitOfWork):
                 codec=codec,
                 upcasters=upcasters,
                 stream_prefix=stream_prefix,
+                snapshots=snapshots,
                 snapshot_every=snapshot_every,
             )
         )

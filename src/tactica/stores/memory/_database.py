@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError, ConcurrencyError
-from tactica.stores._session import WriteKind, conflict
+from tactica.uow._session import WriteKind, conflict
 
 __all__ = ["Change", "InMemoryDatabase", "StoredAggregate"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from tactica.stores._session import SessionTracker, WriteKind
 from tactica.stores._tracked_sync import TrackedRepository
 from tactica.stores.memory._database import Change, InMemoryDatabase
 from tactica.stores.memory._state import detached_copy, structure
+from tactica.uow._session import SessionTracker, WriteKind
 
 __all__ = ["InMemoryRepository"]
 

@@ -18,11 +18,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tactica.codec import JsonCodec
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError, ConcurrencyError
-from tactica.stores._session import PendingWrite, SessionTracker, WriteKind, conflict
 from tactica.stores._tracked_async import AsyncSQLTrackedRepository
 from tactica.stores.sqlalchemy._compat import AsyncSession, async_plain_session
 from tactica.stores.sqlalchemy._connection_async import AsyncSQLAlchemyConnection, translating
 from tactica.stores.sqlalchemy._mapping import mapped_aggregate
+from tactica.uow._session import PendingWrite, SessionTracker, WriteKind, conflict
 
 __all__ = ["AsyncSQLAlchemyRepository"]
 

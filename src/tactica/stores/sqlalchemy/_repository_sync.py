@@ -19,11 +19,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tactica.codec import JsonCodec
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError, ConcurrencyError
-from tactica.stores._session import PendingWrite, SessionTracker, WriteKind, conflict
 from tactica.stores._tracked_sync import SQLTrackedRepository
 from tactica.stores.sqlalchemy._compat import Session, plain_session
 from tactica.stores.sqlalchemy._connection_sync import SQLAlchemyConnection, translating
 from tactica.stores.sqlalchemy._mapping import mapped_aggregate
+from tactica.uow._session import PendingWrite, SessionTracker, WriteKind, conflict
 
 __all__ = ["SQLAlchemyRepository"]
 
