@@ -14,6 +14,7 @@ from tactica.ports._events import (
     Snapshot,
     StreamAppend,
 )
+from tactica.ports._outbox import OutboxMessage
 from tactica.ports._repository_async import AsyncRepository
 from tactica.ports._repository_sync import Repository
 from tactica.ports._snapshots_async import AsyncSnapshotStore
@@ -31,6 +32,7 @@ __all__ = [
     "Expected",
     "ExpectedState",
     "NewEvent",
+    "OutboxMessage",
     "RecordedEvent",
     "Repository",
     "Snapshot",
