@@ -389,3 +389,57 @@ def test_frozen_dict_fields_round_trip_and_their_values_are_still_checked() -> N
     assert type(decoded.taken) is FrozenDict
     with pytest.raises(MessageDecodeError, match="Expected `int`"):
         codec.decode(b'{"taken":{"12A":"x"}}', Seats)
+
+
+def _fresh_interpreter(script: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_import_tactica_codec_loads_neither_pydantic_nor_its_flavour() -> None:
+    """The pydantic format comes with the flavour, which the codec (below it) never imports."""
+    script = (
+        "import sys\n"
+        "import tactica.codec\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] in {'pydantic', 'pydantic_core'}"
+        " or n == 'tactica.pydantic' or n.startswith('tactica.pydantic.')))\n"
+    )
+    assert _fresh_interpreter(script) == "[]"
+
+
+def test_a_plain_pydantic_model_asks_for_the_flavour_until_it_is_imported() -> None:
+    """Without `tactica.pydantic` no format knows the model: a SerializationError says so."""
+    script = (
+        "from pydantic import BaseModel\n"
+        "from tactica import JsonCodec, SerializationError\n"
+        "class Plain(BaseModel):\n"
+        "    units: int\n"
+        "try:\n"
+        "    JsonCodec().encode(Plain(units=1))\n"
+        "except SerializationError as error:\n"
+        "    print(error)\n"
+        "import tactica.pydantic\n"
+        "codec = JsonCodec()\n"
+        "print(codec.decode(codec.encode(Plain(units=2)), Plain))\n"
+    )
+    refused, decoded = _fresh_interpreter(script).splitlines()
+    assert "Plain is a pydantic model" in refused
+    assert "`import tactica.pydantic`" in refused
+    assert decoded == "units=2"
+
+
+def test_a_plain_pydantic_model_round_trips_once_the_flavour_is_loaded() -> None:
+    from pydantic import BaseModel
+
+    import tactica.pydantic  # noqa: F401 - registers the pydantic format
+
+    class Plain(BaseModel):
+        units: int
+        note: str | None = None
+
+    codec = JsonCodec()
+    assert codec.encode(Plain(units=3)) == b'{"units":3,"note":null}'
+    assert codec.decode(b'{"units":3,"extra":1}', Plain) == Plain(units=3)

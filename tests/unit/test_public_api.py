@@ -139,6 +139,13 @@ def test_both_flavours_export_the_same_names() -> None:
     assert dataclass_flavour.__all__ == pydantic_flavour.__all__
 
 
+def test_the_outbox_re_exports_the_ports_outbox_message() -> None:
+    """The store protocols take it, so it lives in ports; the old import path still works."""
+    outbox = importlib.import_module("tactica.outbox")
+    ports = importlib.import_module("tactica.ports")
+    assert outbox.OutboxMessage is ports.OutboxMessage
+
+
 def test_every_error_derives_from_tactica_error() -> None:
     errors = importlib.import_module("tactica.errors")
     for name in errors.__all__:

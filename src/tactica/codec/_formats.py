@@ -1,4 +1,8 @@
-"""Per-class JSON formats: msgspec for plain and dataclass types, pydantic for its models."""
+"""Per-class JSON formats: msgspec for plain and dataclass types, hooks for the rest.
+
+The pydantic flavour registers the hook that formats pydantic models, so the codec never
+imports it (it sits above the codec) and `import tactica` never loads pydantic.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from tactica.errors import (
 )
 
 __all__ = [
+    "FormatHook",
     "JsonFormat",
     "MsgspecFormat",
     "check_finite",
@@ -30,6 +35,7 @@ __all__ = [
     "finite_encoder",
     "format_for",
     "raise_translated",
+    "register_format_hook",
 ]
 
 Buffer = bytes | bytearray | memoryview | str
@@ -53,6 +59,12 @@ class JsonFormat(Protocol):
     def decode_error(self, error: Exception) -> Exception:
         """Return the `MessageDecodeError` for `error`, or `error` itself if it is not ours."""
         ...
+
+
+# Returns the format for a class it claims, or None to let the next hook (or msgspec) try.
+FormatHook = Callable[[type], JsonFormat | None]
+
+_format_hooks: list[FormatHook] = []
 
 
 def raise_translated(error: Exception, translated: Exception) -> NoReturn:
@@ -185,13 +197,33 @@ class MsgspecFormat:
         return error
 
 
-def format_for(cls: type) -> JsonFormat:
-    """Choose and build the JSON format for `cls`: pydantic's for pydantic models."""
-    if hasattr(cls, "__pydantic_validator__") and hasattr(cls, "__pydantic_serializer__"):
-        # Imported here so that `import tactica` never loads pydantic.
-        from tactica.codec._pydantic import PydanticFormat  # noqa: PLC0415
+def register_format_hook(hook: FormatHook) -> None:
+    """Let `hook` build the JSON format of the classes it claims, before msgspec is tried.
 
-        return PydanticFormat(cls)
+    Registering the same hook again changes nothing, so a re-imported flavour is harmless.
+    """
+    if hook not in _format_hooks:
+        _format_hooks.append(hook)
+
+
+def _is_pydantic_model(cls: type) -> bool:
+    return hasattr(cls, "__pydantic_validator__") and hasattr(cls, "__pydantic_serializer__")
+
+
+def format_for(cls: type) -> JsonFormat:
+    """Choose and build the JSON format for `cls`: a registered hook's, else msgspec's."""
+    for hook in _format_hooks:
+        claimed = hook(cls)
+        if claimed is not None:
+            return claimed
+    if _is_pydantic_model(cls):
+        # msgspec would encode a pydantic model as an opaque object and fail obscurely; the
+        # format that understands it comes with the pydantic flavour, which is not loaded.
+        msg = (
+            f"{message_name(cls)} is a pydantic model, and pydantic models are serialized by "
+            "the pydantic flavour: `import tactica.pydantic` before encoding or decoding it"
+        )
+        raise SerializationError(msg)
     try:
         return MsgspecFormat(cls)
     except TypeError as error:

@@ -11,7 +11,7 @@ from tactica.dataclasses._model import FrozenModel
 from tactica.domain.context import current_causation_id, current_correlation_id
 from tactica.domain.envelope import new_message_id, refuse_absent_message_id
 from tactica.domain.naming import configure_message_class
-from tactica.messaging._request import CommandMessage, QueryMessage
+from tactica.domain.request import CommandMessage, QueryMessage
 
 __all__ = ["Command", "Query"]
 

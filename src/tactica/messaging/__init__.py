@@ -7,6 +7,7 @@ The message classes themselves come from a flavour: ``tactica.dataclasses.Comman
 ``tactica.pydantic.Command``, and ``Query`` likewise.
 """
 
+from tactica.domain.request import CommandMessage, QueryMessage, Request
 from tactica.messaging._broker_async import AsyncEventBroker, Unmatched, instance_of
 from tactica.messaging._broker_sync import EventBroker
 from tactica.messaging._bus_async import AsyncMessageBus, AsyncMiddleware, AsyncNext, EventFailures
@@ -27,7 +28,6 @@ from tactica.messaging._middleware_sync import (
     RetryOnConflict,
     Validate,
 )
-from tactica.messaging._request import CommandMessage, QueryMessage, Request
 
 __all__ = [
     "AsyncEventBroker",

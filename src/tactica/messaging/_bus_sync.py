@@ -18,9 +18,9 @@ from typing import Any, Literal, TypeVar, cast, get_args
 
 from tactica._acompat import accepts_coroutines
 from tactica.domain.context import MESSAGE_CONTEXT, context_for
+from tactica.domain.request import Request
 from tactica.errors import ConfigurationError, EventHandlerError
 from tactica.messaging._handlers import Handler, Handlers, coroutine_refused
-from tactica.messaging._request import Request
 from tactica.uow._unit_sync import UnitOfWork
 
 __all__ = ["MessageBus", "Middleware", "Next", "EventFailures"]

@@ -9,28 +9,15 @@ stored messages to a broker comes in a later release.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from tactica.codec import JsonCodec
 from tactica.domain.naming import is_integration, message_name, message_version
+from tactica.ports import OutboxMessage
 
 __all__ = ["OutboxMessage", "outbox_messages"]
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    """One stored integration event: its ids, registered type and JSON payload."""
-
-    message_id: UUID
-    type_name: str
-    schema_version: int
-    payload: bytes
-    occurred_at: datetime
-    correlation_id: UUID | None
-    causation_id: UUID | None
 
 
 class _Event(Protocol):

@@ -19,6 +19,7 @@ from tactica.ports._events import (
     Snapshot,
     StreamAppend,
 )
+from tactica.ports._outbox import OutboxMessage
 from tactica.ports._repository_async import AsyncRepository
 from tactica.ports._repository_sync import Repository
 from tactica.ports._snapshots_async import AsyncSnapshotStore
@@ -39,6 +40,7 @@ __all__ = [
     "Expected",
     "ExpectedState",
     "NewEvent",
+    "OutboxMessage",
     "RecordedEvent",
     "Repository",
     "Snapshot",

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Protocol
 
-from tactica.outbox import OutboxMessage
 from tactica.ports._events import ANY, AppendResult, Expected, NewEvent, RecordedEvent, StreamAppend
+from tactica.ports._outbox import OutboxMessage
 
 __all__ = ["EventStore"]
 

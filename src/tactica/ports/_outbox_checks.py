@@ -8,7 +8,6 @@ from typing import Any, cast
 from uuid import UUID
 
 from tactica.errors import InvalidAppendError, PayloadTooLargeError
-from tactica.outbox import OutboxMessage
 from tactica.ports._checks import (
     MAX_INT32,
     int_problem,
@@ -18,6 +17,7 @@ from tactica.ports._checks import (
     uuid_problem,
 )
 from tactica.ports._events import MAX_EVENT_BYTES, valid_type_name
+from tactica.ports._outbox import OutboxMessage
 
 __all__ = ["checked_outbox", "checked_outbox_message"]
 

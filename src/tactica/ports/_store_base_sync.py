@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tactica.errors import ConfigurationError
-from tactica.outbox import OutboxMessage
 from tactica.ports._events import (
     ANY,
     AppendResult,
@@ -15,6 +14,7 @@ from tactica.ports._events import (
     StreamAppend,
     checked_appends,
 )
+from tactica.ports._outbox import OutboxMessage
 from tactica.ports._outbox_checks import checked_outbox
 
 __all__ = ["EventStoreBase", "checked_max_bytes"]

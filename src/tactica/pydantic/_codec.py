@@ -1,4 +1,8 @@
-"""The JSON format for pydantic models, on pydantic-core's own serializer and validator."""
+"""The JSON format for pydantic models, on pydantic-core's own serializer and validator.
+
+`tactica.pydantic` registers `pydantic_format` with the codec when it is imported: the codec
+sits below the flavours and cannot import this module itself.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,14 @@ import pydantic
 from pydantic_core import ValidationError
 
 from tactica.codec._finite import first_non_finite, float_fields
-from tactica.codec._formats import Buffer, encode_error_for, finite_encoder
+from tactica.codec._formats import Buffer, JsonFormat, encode_error_for, finite_encoder
 from tactica.codec._native import class_checkers
 from tactica.domain.envelope import MissingOnDecodeError
 from tactica.domain.naming import message_name
 from tactica.errors import MessageDecodeError
 from tactica.pydantic._base import raw_validator
 
-__all__ = ["PydanticFormat"]
+__all__ = ["PydanticFormat", "pydantic_format"]
 
 # pydantic's constrained date and time types are marker classes at runtime, not datetimes.
 _PYDANTIC_FLOAT_FREE = cast(
@@ -91,3 +95,10 @@ def _finite_decoder(
         return decoded
 
     return checked
+
+
+def pydantic_format(cls: type) -> JsonFormat | None:
+    """Return the format of `cls` if it is a pydantic model (flavour or plain), else None."""
+    if hasattr(cls, "__pydantic_validator__") and hasattr(cls, "__pydantic_serializer__"):
+        return PydanticFormat(cls)
+    return None
