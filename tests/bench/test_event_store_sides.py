@@ -47,6 +47,7 @@ def _rows(path):
 
 
 def test_the_raw_statements_are_tactica_s_own_word_for_word(event_store):
+    from tactica.stores._sql._dialect import dialect_named
     from tactica.stores._sql._event_rows import by_ids, global_read, insert_events, stream_read
 
     stream = stream_read(bounded=False, backwards=False, limited=False)
@@ -56,7 +57,7 @@ def test_the_raw_statements_are_tactica_s_own_word_for_word(event_store):
     ):
         placeholder = "%s" if dialect.postgres else "?"
         ours = (
-            insert_events(name, event_store.SAVE),
+            insert_events(dialect_named(name), event_store.SAVE),
             by_ids(event_store.SAVE),
             stream,
             global_read(horizon=horizon, types=0),

@@ -35,6 +35,7 @@ from _uow_harness import KILLED, InjectedFault
 
 from tactica.outbox import OutboxMessage
 from tactica.ports import NO_STREAM, AppendResult, NewEvent, StreamAppend
+from tactica.stores._sql._dialect import dialect_named
 from tactica.stores._sql._event_rows import insert_events
 from tactica.stores._sql._event_store_sync import SQLEventStore, kept_connection
 from tactica.stores.sqlite import SQLiteConnection
@@ -223,7 +224,7 @@ class HookedConnection:
             return rows
         # tactica inserts a stream's events in one statement; sent here one row at a time,
         # a fault can strike between any two events of the transaction.
-        single = insert_events(self.dialect, 1)
+        single = insert_events(dialect_named(self.dialect), 1)
         width = single.count("?")
         answered: list[tuple[Any, ...]] = []
         for start in range(0, len(parameters), width):

@@ -11,6 +11,7 @@ from uuid import UUID
 from tactica.errors import StoredDataError
 from tactica.ports._checks import shown
 from tactica.ports._events import NewEvent, RecordedEvent
+from tactica.stores._sql._dialect import SQLDialect
 
 NOTIFY_CHANNEL = "tactica_events"
 """The channel PostgreSQL appends notify (payload-free) when they commit."""
@@ -35,10 +36,10 @@ COLUMNS = (
 
 
 @lru_cache(maxsize=64)
-def insert_events(dialect: str, count: int) -> str:
+def insert_events(dialect: SQLDialect, count: int) -> str:
     """Return the INSERT of `count` events in one statement, answering their positions."""
-    recorded_at = "" if dialect == "postgresql" else ", recorded_at"
-    marks = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + ("" if dialect == "postgresql" else ", ?")
+    recorded_at = "" if dialect.database_clock else ", recorded_at"
+    marks = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + ("" if dialect.database_clock else ", ?")
     values = ", ".join([f"({marks})"] * count)
     return (
         "INSERT INTO tactica_events (stream_id, stream_version, event_id, type_name,"
@@ -47,19 +48,19 @@ def insert_events(dialect: str, count: int) -> str:
     )
 
 
-def uuid_value(dialect: str, value: UUID | None) -> object:
+def uuid_value(dialect: SQLDialect, value: UUID | None) -> object:
     """Return a UUID as the dialect stores it: native on PostgreSQL, text on SQLite."""
-    if value is None or dialect == "postgresql":
+    if value is None or dialect.native_values:
         return value
     return str(value)
 
 
 def event_row(
-    dialect: str, stream_id: str, version: int, event: NewEvent, now: datetime
+    dialect: SQLDialect, stream_id: str, version: int, event: NewEvent, now: datetime
 ) -> tuple[object, ...]:
     """Return the parameters of `insert_event` for one event at `version`."""
     occurred_at: object = event.occurred_at
-    if dialect != "postgresql":
+    if not dialect.native_values:
         occurred_at = event.occurred_at.isoformat()
     row: tuple[object, ...] = (
         stream_id,
@@ -73,7 +74,7 @@ def event_row(
         uuid_value(dialect, event.correlation_id),
         uuid_value(dialect, event.causation_id),
     )
-    return row if dialect == "postgresql" else (*row, now.isoformat())
+    return row if dialect.database_clock else (*row, now.isoformat())
 
 
 def _as_uuid(value: Any) -> UUID:

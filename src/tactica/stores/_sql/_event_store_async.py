@@ -36,6 +36,7 @@ from tactica.ports._events import (
 )
 from tactica.ports._reads import checked_name, checked_read, checked_read_all
 from tactica.ports._store_base_async import AsyncEventStoreBase, checked_max_bytes
+from tactica.stores._sql._dialect import dialect_named
 from tactica.stores._sql._event_rows import (
     NOTIFY_CHANNEL,
     by_ids,
@@ -82,7 +83,7 @@ async def _retried(
     connection: AsyncSQLConnection, stream_id: str, events: tuple[NewEvent, ...]
 ) -> AppendResult | None:
     """Say whether these very events are stored already (see `already_appended`)."""
-    ids = [uuid_value(connection.dialect, event.event_id) for event in events]
+    ids = [uuid_value(dialect_named(connection.dialect), event.event_id) for event in events]
     stored = [recorded(row) for row in await connection.fetch(by_ids(len(ids)), ids)]
     return already_appended(stream_id, events, stored)
 
@@ -98,7 +99,7 @@ async def _insert(
     now: datetime,
 ) -> int:
     """Insert a stream's new events, many rows per statement; return the last position."""
-    dialect = connection.dialect
+    dialect = dialect_named(connection.dialect)
     rows = [
         event_row(dialect, stream_id, current + offset, event, now)
         for offset, event in enumerate(events, start=1)
@@ -125,9 +126,9 @@ async def async_write_appends(
     Raises `WrongExpectedVersionError` or `DuplicateEventError` before the caller commits;
     the caller then rolls back, and nothing of the commit is stored.
     """
-    dialect = connection.dialect
-    if table_lock and dialect == "postgresql":
-        await connection.execute("LOCK TABLE tactica_events IN EXCLUSIVE MODE")
+    dialect = dialect_named(connection.dialect)
+    if table_lock and dialect.lock_events_table is not None:
+        await connection.execute(dialect.lock_events_table)
     now = datetime.now(UTC)
     results: list[AppendResult] = []
     for stream_id, events, expected in appends:
@@ -135,12 +136,10 @@ async def async_write_appends(
         if retry is not None:
             results.append(retry)
             continue
-        if dialect == "postgresql" and not table_lock and not isinstance(expected, int):
+        if dialect.turn is not None and not table_lock and not isinstance(expected, int):
             # Without a version to expect, a writer that lost the race would only retry
             # into the next one: take turns per stream instead (released at commit).
-            await connection.fetch(
-                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (stream_id,)
-            )
+            await connection.fetch(dialect.turn, (stream_id,))
         current = await _current_version(connection, stream_id)
         if not expectation_met(expected, current):
             # The first try of a retried append may have committed since the id look-up.
@@ -160,9 +159,9 @@ async def async_write_appends(
 
 
 async def _notify(connection: AsyncSQLConnection, results: list[AppendResult]) -> None:
-    if connection.dialect == "postgresql" and any(not r.already_appended for r in results):
-        # Delivered at COMMIT to runners that LISTEN; never, if the transaction rolls back.
-        await connection.fetch("SELECT pg_notify(?, '')", (NOTIFY_CHANNEL,))
+    notify = dialect_named(connection.dialect).notify
+    if notify is not None and any(not r.already_appended for r in results):
+        await connection.fetch(notify, (NOTIFY_CHANNEL,))
 
 
 Connections = Callable[[], AbstractAsyncContextManager[AsyncSQLConnection]]
@@ -291,7 +290,9 @@ class AsyncSQLEventStore(AsyncSQLProjections, AsyncEventStoreBase):
         if types is not None and not kinds:
             return []
         async with self._connections() as connection:
-            horizon = connection.dialect == "postgresql" and self.global_order == "horizon"
+            horizon = (
+                dialect_named(connection.dialect).has_horizon and self.global_order == "horizon"
+            )
             statement = global_read(horizon=horizon, types=len(kinds))
             parameters = global_read_parameters(after, kinds, limit, horizon=horizon)
             rows = await connection.fetch(statement, parameters)

@@ -37,6 +37,7 @@ from tactica.ports._events import (
 )
 from tactica.ports._reads import checked_name, checked_read, checked_read_all
 from tactica.ports._store_base_sync import EventStoreBase, checked_max_bytes
+from tactica.stores._sql._dialect import dialect_named
 from tactica.stores._sql._event_rows import (
     NOTIFY_CHANNEL,
     by_ids,
@@ -83,7 +84,7 @@ def _retried(
     connection: SQLConnection, stream_id: str, events: tuple[NewEvent, ...]
 ) -> AppendResult | None:
     """Say whether these very events are stored already (see `already_appended`)."""
-    ids = [uuid_value(connection.dialect, event.event_id) for event in events]
+    ids = [uuid_value(dialect_named(connection.dialect), event.event_id) for event in events]
     stored = [recorded(row) for row in connection.fetch(by_ids(len(ids)), ids)]
     return already_appended(stream_id, events, stored)
 
@@ -99,7 +100,7 @@ def _insert(
     now: datetime,
 ) -> int:
     """Insert a stream's new events, many rows per statement; return the last position."""
-    dialect = connection.dialect
+    dialect = dialect_named(connection.dialect)
     rows = [
         event_row(dialect, stream_id, current + offset, event, now)
         for offset, event in enumerate(events, start=1)
@@ -126,9 +127,9 @@ def write_appends(
     Raises `WrongExpectedVersionError` or `DuplicateEventError` before the caller commits;
     the caller then rolls back, and nothing of the commit is stored.
     """
-    dialect = connection.dialect
-    if table_lock and dialect == "postgresql":
-        connection.execute("LOCK TABLE tactica_events IN EXCLUSIVE MODE")
+    dialect = dialect_named(connection.dialect)
+    if table_lock and dialect.lock_events_table is not None:
+        connection.execute(dialect.lock_events_table)
     now = datetime.now(UTC)
     results: list[AppendResult] = []
     for stream_id, events, expected in appends:
@@ -136,12 +137,10 @@ def write_appends(
         if retry is not None:
             results.append(retry)
             continue
-        if dialect == "postgresql" and not table_lock and not isinstance(expected, int):
+        if dialect.turn is not None and not table_lock and not isinstance(expected, int):
             # Without a version to expect, a writer that lost the race would only retry
             # into the next one: take turns per stream instead (released at commit).
-            connection.fetch(
-                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (stream_id,)
-            )
+            connection.fetch(dialect.turn, (stream_id,))
         current = _current_version(connection, stream_id)
         if not expectation_met(expected, current):
             # The first try of a retried append may have committed since the id look-up.
@@ -161,9 +160,9 @@ def write_appends(
 
 
 def _notify(connection: SQLConnection, results: list[AppendResult]) -> None:
-    if connection.dialect == "postgresql" and any(not r.already_appended for r in results):
-        # Delivered at COMMIT to runners that LISTEN; never, if the transaction rolls back.
-        connection.fetch("SELECT pg_notify(?, '')", (NOTIFY_CHANNEL,))
+    notify = dialect_named(connection.dialect).notify
+    if notify is not None and any(not r.already_appended for r in results):
+        connection.fetch(notify, (NOTIFY_CHANNEL,))
 
 
 Connections = Callable[[], AbstractContextManager[SQLConnection]]
@@ -292,7 +291,9 @@ class SQLEventStore(SQLProjections, EventStoreBase):
         if types is not None and not kinds:
             return []
         with self._connections() as connection:
-            horizon = connection.dialect == "postgresql" and self.global_order == "horizon"
+            horizon = (
+                dialect_named(connection.dialect).has_horizon and self.global_order == "horizon"
+            )
             statement = global_read(horizon=horizon, types=len(kinds))
             parameters = global_read_parameters(after, kinds, limit, horizon=horizon)
             rows = connection.fetch(statement, parameters)

@@ -20,7 +20,6 @@ __all__ = [
     "DROP_LEASE",
     "GENERATION",
     "HELD_BACK",
-    "INLINE_TURN",
     "INSERT_CHECKPOINT",
     "LOCK_CHECKPOINT",
     "LOCK_HOLDER",
@@ -48,7 +47,6 @@ INSERT_CHECKPOINT = (
 LOCK_CHECKPOINT = "UPDATE tactica_checkpoints SET position = position WHERE name = ?"
 # PostgreSQL: commits feeding one inline projection, and its swaps, take turns (a lock
 # held until the transaction ends, keyed by `inline_turn_key`).
-INLINE_TURN = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))"
 DOCUMENT = (
     "SELECT document FROM tactica_documents"
     " WHERE projection = ? AND generation = ? AND collection = ? AND key = ?"

@@ -30,6 +30,7 @@ from tactica.ports._projection_records import (
     stale_generation,
 )
 from tactica.ports._projections_async import AsyncLease, AsyncListener
+from tactica.stores._sql._dialect import dialect_named
 from tactica.stores._sql._projection_rows import (
     CLAIM_LEASE,
     DELETE_DOCUMENT,
@@ -38,7 +39,6 @@ from tactica.stores._sql._projection_rows import (
     DROP_LEASE,
     GENERATION,
     HELD_BACK,
-    INLINE_TURN,
     INSERT_CHECKPOINT,
     LOCK_CHECKPOINT,
     LOCK_HOLDER,
@@ -182,7 +182,7 @@ class AsyncSQLProjections:
     wakeups: Wakeups
 
     def _horizon(self, connection: AsyncSQLConnection) -> bool:
-        return connection.dialect == "postgresql" and self.global_order == "horizon"
+        return dialect_named(connection.dialect).has_horizon and self.global_order == "horizon"
 
     @asynccontextmanager
     async def projecting(
@@ -311,9 +311,10 @@ class AsyncSQLProjections:
         async with self._connections() as connection:
             await connection.begin()
             try:
-                if connection.dialect == "postgresql":
+                turn = dialect_named(connection.dialect).turn
+                if turn is not None:
                     # Inline commits read the generation once their turn comes: after this.
-                    await connection.fetch(INLINE_TURN, (inline_turn_key(projection),))
+                    await connection.fetch(turn, (inline_turn_key(projection),))
                 rebuilt = await self._caught_up(connection, projection, rebuilt_name)
                 await connection.execute(
                     "UPDATE tactica_checkpoints SET position = ? WHERE name = ?",
@@ -409,8 +410,8 @@ class AsyncSQLProjections:
     async def _stall_reason(
         self, connection: AsyncSQLConnection, stalled_after: float
     ) -> str | None:
-        if connection.dialect != "postgresql":
-            return None  # SQLite: one writer at a time, and readers see every commit
+        if dialect_named(connection.dialect).one_writer_at_a_time:
+            return None  # readers see every commit, in position order: nothing is held back
         if self._horizon(connection):
             rows = await connection.fetch(HELD_BACK, (stalled_after,))
             if int(rows[0][0]) > 0:

@@ -31,6 +31,7 @@ from tactica.ports._projection_records import (
     stale_generation,
 )
 from tactica.ports._projections_sync import Lease, Listener
+from tactica.stores._sql._dialect import dialect_named
 from tactica.stores._sql._projection_rows import (
     CLAIM_LEASE,
     DELETE_DOCUMENT,
@@ -39,7 +40,6 @@ from tactica.stores._sql._projection_rows import (
     DROP_LEASE,
     GENERATION,
     HELD_BACK,
-    INLINE_TURN,
     INSERT_CHECKPOINT,
     LOCK_CHECKPOINT,
     LOCK_HOLDER,
@@ -183,7 +183,7 @@ class SQLProjections:
     wakeups: Wakeups
 
     def _horizon(self, connection: SQLConnection) -> bool:
-        return connection.dialect == "postgresql" and self.global_order == "horizon"
+        return dialect_named(connection.dialect).has_horizon and self.global_order == "horizon"
 
     @contextmanager
     def projecting(
@@ -312,9 +312,10 @@ class SQLProjections:
         with self._connections() as connection:
             connection.begin()
             try:
-                if connection.dialect == "postgresql":
+                turn = dialect_named(connection.dialect).turn
+                if turn is not None:
                     # Inline commits read the generation once their turn comes: after this.
-                    connection.fetch(INLINE_TURN, (inline_turn_key(projection),))
+                    connection.fetch(turn, (inline_turn_key(projection),))
                 rebuilt = self._caught_up(connection, projection, rebuilt_name)
                 connection.execute(
                     "UPDATE tactica_checkpoints SET position = ? WHERE name = ?",
@@ -410,8 +411,8 @@ class SQLProjections:
     def _stall_reason(
         self, connection: SQLConnection, stalled_after: float
     ) -> str | None:
-        if connection.dialect != "postgresql":
-            return None  # SQLite: one writer at a time, and readers see every commit
+        if dialect_named(connection.dialect).one_writer_at_a_time:
+            return None  # readers see every commit, in position order: nothing is held back
         if self._horizon(connection):
             rows = connection.fetch(HELD_BACK, (stalled_after,))
             if int(rows[0][0]) > 0:

@@ -9,6 +9,7 @@ advisory lock, SQLite a ``BEGIN IMMEDIATE`` write lock, and the DDL is transacti
 from __future__ import annotations
 
 from tactica.errors import ConfigurationError
+from tactica.stores._sql._dialect import dialect_named
 from tactica.stores._sql._identifiers import quoted
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
 
@@ -21,8 +22,6 @@ SCHEMA_VERSION = 2
 statement is ``IF NOT EXISTS``, so creating the schema again brings a version-1 database
 up to date.
 """
-
-_LOCK_KEY = 7_355_608_114  # any constant: every tactica process takes the same lock
 
 _VERSION_TABLE = (
     "CREATE TABLE IF NOT EXISTS tactica_schema (component TEXT PRIMARY KEY, version INTEGER"
@@ -42,11 +41,12 @@ async def async_create_schema(connection: AsyncSQLConnection) -> None:
     """
     await connection.begin()
     try:
-        if connection.dialect == "postgresql":
-            await connection.fetch("SELECT pg_advisory_xact_lock(?)", (_LOCK_KEY,))
-            namespace = getattr(connection, "namespace", None)
-            if namespace is not None:
-                await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(namespace)}")
+        schema_turn = dialect_named(connection.dialect).schema_turn
+        if schema_turn is not None:
+            await connection.fetch(schema_turn)
+        namespace = getattr(connection, "namespace", None)  # a PostgreSQL schema, if any
+        if namespace is not None:
+            await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(namespace)}")
         await connection.execute(_VERSION_TABLE)
         rows = await connection.fetch(
             "SELECT version FROM tactica_schema WHERE component = 'tactica'"

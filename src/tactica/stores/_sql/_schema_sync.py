@@ -10,6 +10,7 @@ advisory lock, SQLite a ``BEGIN IMMEDIATE`` write lock, and the DDL is transacti
 from __future__ import annotations
 
 from tactica.errors import ConfigurationError
+from tactica.stores._sql._dialect import dialect_named
 from tactica.stores._sql._identifiers import quoted
 from tactica.stores._sql._protocol_sync import SQLConnection
 
@@ -22,8 +23,6 @@ SCHEMA_VERSION = 2
 statement is ``IF NOT EXISTS``, so creating the schema again brings a version-1 database
 up to date.
 """
-
-_LOCK_KEY = 7_355_608_114  # any constant: every tactica process takes the same lock
 
 _VERSION_TABLE = (
     "CREATE TABLE IF NOT EXISTS tactica_schema (component TEXT PRIMARY KEY, version INTEGER"
@@ -43,11 +42,12 @@ def create_schema(connection: SQLConnection) -> None:
     """
     connection.begin()
     try:
-        if connection.dialect == "postgresql":
-            connection.fetch("SELECT pg_advisory_xact_lock(?)", (_LOCK_KEY,))
-            namespace = getattr(connection, "namespace", None)
-            if namespace is not None:
-                connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(namespace)}")
+        schema_turn = dialect_named(connection.dialect).schema_turn
+        if schema_turn is not None:
+            connection.fetch(schema_turn)
+        namespace = getattr(connection, "namespace", None)  # a PostgreSQL schema, if any
+        if namespace is not None:
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(namespace)}")
         connection.execute(_VERSION_TABLE)
         rows = connection.fetch(
             "SELECT version FROM tactica_schema WHERE component = 'tactica'"

@@ -15,9 +15,10 @@ from tactica.ports._events import AppendResult
 from tactica.ports._projection_like import ProjectionLike
 from tactica.ports._snapshots_async import AsyncSnapshotStore
 from tactica.projections._projection import checked_handlers
+from tactica.stores._sql._dialect import dialect_named
 from tactica.stores._sql._es_repository_async import AsyncSQLEventSourcedRepository
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
-from tactica.stores._sql._projection_rows import GENERATION, INLINE_TURN, inline_turn_key
+from tactica.stores._sql._projection_rows import GENERATION, inline_turn_key
 from tactica.stores._sql._projections_async import AsyncSQLProjectionTransaction
 from tactica.stores._sql._protocol_async import AsyncSQLConnection
 from tactica.stores._sql._repository_async import AsyncSQLRepository
@@ -155,12 +156,13 @@ class AsyncSQLUnitOfWork(AsyncUnitOfWork):
         for name, handlers in self._inline:
             if not any(type(event) in handlers for event in events):
                 continue
-            if self.connection.dialect == "postgresql":
+            turn = dialect_named(self.connection.dialect).turn
+            if turn is not None:
                 # Read, change, write of shared documents by concurrent commits: without
                 # taking turns per projection, READ COMMITTED would lose updates.
                 # A swap of a rebuilt generation takes the same turn, so the generation
                 # read below is the one readers see until this commit ends.
-                await self.connection.fetch(INLINE_TURN, (inline_turn_key(name),))
+                await self.connection.fetch(turn, (inline_turn_key(name),))
             rows = await self.connection.fetch(GENERATION, (name,))
             tx = AsyncSQLProjectionTransaction(
                 self.connection, name, int(rows[0][0]) if rows else 1, replaying=False
