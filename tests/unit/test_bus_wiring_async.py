@@ -16,6 +16,8 @@ import pytest
 from tactica import AsyncMessageBus, ConfigurationError, Handlers, InMemoryDatabase
 from tactica.dataclasses import AggregateRoot, Command, DomainEvent
 from tactica.errors import EventHandlerError
+from tactica.ports import AsyncDispatcher
+from tactica.ports import AsyncUnitOfWork as AsyncUnitOfWorkPort
 from tactica.stores.memory import AsyncInMemoryRepository, AsyncInMemoryUnitOfWork
 
 if TYPE_CHECKING:
@@ -163,12 +165,33 @@ async def test_the_bus_is_given_by_its_class_by_the_name_bus_or_to_a_dispatcher_
         reached.append(bus)
 
     @handlers.event(message_type=Opened)
-    def by_port(event: Opened, dispatcher: Dispatches) -> None:
+    def by_own_port(event: Opened, dispatcher: Dispatches) -> None:
         reached.append(dispatcher)
+
+    @handlers.event(message_type=Opened)
+    def by_tacticas_port(event: Opened, sender: AsyncDispatcher) -> None:
+        reached.append(sender)
 
     bus = AsyncMessageBus(handlers)
     await bus.publish(Opened(ticket_id="1"))
-    assert reached == [bus, bus, bus]
+    assert reached == [bus, bus, bus, bus]
+    assert isinstance(bus, AsyncDispatcher)
+
+
+@pytest.mark.asyncio
+async def test_the_unit_of_work_port_as_annotation_takes_the_registrys_context() -> None:
+    """`work: tactica.ports.AsyncUnitOfWork` is a unit-of-work slot, whatever its name."""
+    database = InMemoryDatabase()
+    handlers = Handlers(unit_of_work=TicketsWork)
+
+    @handlers.command(message_type=Open)
+    async def by_port(command: Open, work: AsyncUnitOfWorkPort) -> str:
+        return await _open(command, work)
+
+    bus = AsyncMessageBus(handlers, unit_of_work=_units(database))
+    assert await bus.dispatch(Open(ticket_id="1")) == "TicketsWork"
+    async with TicketsWork(database) as uow:
+        assert await uow.tickets.find("1") is not None
 
 
 def test_a_base_class_matching_two_contexts_is_ambiguous_at_start_up() -> None:

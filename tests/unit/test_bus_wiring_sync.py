@@ -17,6 +17,8 @@ import pytest
 from tactica import MessageBus, ConfigurationError, Handlers, InMemoryDatabase
 from tactica.dataclasses import AggregateRoot, Command, DomainEvent
 from tactica.errors import EventHandlerError
+from tactica.ports import Dispatcher
+from tactica.ports import UnitOfWork as UnitOfWorkPort
 from tactica.stores.memory import InMemoryRepository, InMemoryUnitOfWork
 
 if TYPE_CHECKING:
@@ -160,12 +162,32 @@ def test_the_bus_is_given_by_its_class_by_the_name_bus_or_to_a_dispatcher_protoc
         reached.append(bus)
 
     @handlers.event(message_type=Opened)
-    def by_port(event: Opened, dispatcher: Dispatches) -> None:
+    def by_own_port(event: Opened, dispatcher: Dispatches) -> None:
         reached.append(dispatcher)
+
+    @handlers.event(message_type=Opened)
+    def by_tacticas_port(event: Opened, sender: Dispatcher) -> None:
+        reached.append(sender)
 
     bus = MessageBus(handlers)
     bus.publish(Opened(ticket_id="1"))
-    assert reached == [bus, bus, bus]
+    assert reached == [bus, bus, bus, bus]
+    assert isinstance(bus, Dispatcher)
+
+
+def test_the_unit_of_work_port_as_annotation_takes_the_registrys_context() -> None:
+    """`work: tactica.ports.UnitOfWork` is a unit-of-work slot, whatever its name."""
+    database = InMemoryDatabase()
+    handlers = Handlers(unit_of_work=TicketsWork)
+
+    @handlers.command(message_type=Open)
+    def by_port(command: Open, work: UnitOfWorkPort) -> str:
+        return _open(command, work)
+
+    bus = MessageBus(handlers, unit_of_work=_units(database))
+    assert bus.dispatch(Open(ticket_id="1")) == "TicketsWork"
+    with TicketsWork(database) as uow:
+        assert uow.tickets.find("1") is not None
 
 
 def test_a_base_class_matching_two_contexts_is_ambiguous_at_start_up() -> None:

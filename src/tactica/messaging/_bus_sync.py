@@ -285,11 +285,13 @@ class MessageBus:
         events run before the next event of the same commit. ``"fifo"``: as Cosmic
         Python's message bus does, they join a queue that the outermost `dispatch` or
         `publish` works through, in order, after its handler returned; an event raised
-        while handling is handled after those already waiting.
+        while handling is handled after those already waiting. When a handler fails and
+        ``event_failures="raise"``, the events still queued are not handled.
 
-        A handler parameter annotated with the bus class, or named ``bus`` or
-        ``dispatcher``, receives this bus, to dispatch follow-up commands: they continue
-        the correlation of the message being handled, which becomes their cause.
+        A handler parameter annotated with the bus class or the `tactica.ports.Dispatcher`
+        port, or named ``bus`` or ``dispatcher``, receives this bus, to dispatch follow-up
+        commands: they continue the correlation of the message being handled, which becomes
+        their cause.
         """
         if event_failures not in ("raise", "isolate"):
             msg = f"event_failures must be 'raise' or 'isolate', not {event_failures!r}"
