@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import assert_type
 
-from tactica import AsyncMessageBus, Handlers, MessageBus
+from tactica import AsyncMessageBus, Handlers, InMemoryDatabase, MessageBus
 from tactica.dataclasses import Command
 from tactica.ports import AsyncDispatcher, Dispatcher
+from tactica.stores.memory import InMemoryUnitOfWork
 
 
 class Double(Command[int], name="typing.dispatcher.double"):
@@ -36,3 +37,23 @@ def test_a_sync_bus_is_a_dispatcher_and_its_results_stay_typed() -> None:
 
 def test_an_async_bus_is_an_async_dispatcher_and_its_results_stay_typed() -> None:
     assert asyncio.run(follow_up_async(AsyncMessageBus(handlers))) == 6
+
+
+class TicketsWork(InMemoryUnitOfWork):
+    pass
+
+
+class ProjectsWork(InMemoryUnitOfWork):
+    pass
+
+
+def test_a_bus_takes_one_unit_of_work_factory_per_context_class() -> None:
+    database = InMemoryDatabase()
+    bus = MessageBus(
+        Handlers(handlers, unit_of_work=TicketsWork),
+        unit_of_work={
+            TicketsWork: lambda: TicketsWork(database),
+            ProjectsWork: lambda: ProjectsWork(database),
+        },
+    )
+    assert follow_up(bus) == 4
