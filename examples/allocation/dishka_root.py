@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import dishka
 
@@ -43,11 +42,8 @@ from dishka import Provider, Scope, from_context, provide  # pyright: ignore[rep
 
 from examples.allocation.service import AllocationsView, AllocationWork, handlers
 from tactica import MessageBus
-from tactica.errors import ConfigurationError
-from tactica.messaging import Middleware, Request
+from tactica.messaging import Middleware
 from tactica.stores.sqlite import SQLiteConnection, create_schema
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -88,24 +84,6 @@ class AllocationProvider(Provider):
         return AllocationWorkFactory(settings.database)
 
 
-class BusReference:
-    """The bus, for a handler that dispatches a follow-up command; attached once built."""
-
-    def __init__(self) -> None:
-        self._bus: MessageBus | None = None
-
-    def attach(self, bus: MessageBus) -> None:
-        """Point at `bus`, the bus whose handler this reference is given to."""
-        self._bus = bus
-
-    def dispatch(self, command: Request[T]) -> T:
-        """Dispatch `command` through the attached bus and return its result."""
-        if self._bus is None:
-            msg = "the bus reference is used before bootstrap_with_dishka attached its bus"
-            raise ConfigurationError(msg)
-        return self._bus.dispatch(command)
-
-
 def make_container(database: Path) -> dishka.Container:
     """A container providing the service's dependencies, for the SQLite file at `database`."""
     return dishka.make_container(
@@ -118,14 +96,12 @@ def bootstrap_with_dishka(
 ) -> tuple[MessageBus, AllocationsView]:
     """Build the service's bus and read model from `container`, as `bootstrap` does by hand."""
     view = container.get(AllocationsView)
-    # Not from the container: the reference belongs to the one bus built here, which an
-    # APP-scoped object shared by every bus made from this container could not be.
-    bus_reference = BusReference()
+    # The bus is not in the container: a handler that dispatches a follow-up command is
+    # given the bus it runs on, which an APP-scoped object shared by every bus could not be.
     bus = MessageBus(
         handlers,
-        dependencies={"view": view, "bus": bus_reference},
+        dependencies={"view": view},
         unit_of_work=container.get(AllocationWorkFactory),
         middleware=middleware,
     )
-    bus_reference.attach(bus)
     return bus, view

@@ -58,16 +58,6 @@ class AllocationsView:
     batch_of: dict[str, str] = field(default_factory=dict[str, str])
 
 
-class _Forward:
-    """Dispatches through the bus once it exists (the bus depends on its own handlers)."""
-
-    def __init__(self, holder: list[MessageBus]) -> None:
-        self._holder = holder
-
-    def dispatch(self, command: Allocate) -> str:
-        return self._holder[0].dispatch(command)
-
-
 handlers = Handlers()
 
 
@@ -118,7 +108,8 @@ def forget_allocation(event: Deallocated, view: AllocationsView) -> None:
 
 
 @handlers.event(message_type=Deallocated)
-def reallocate(event: Deallocated, bus: _Forward) -> None:
+def reallocate(event: Deallocated, bus: MessageBus) -> None:
+    # The bus gives itself to a parameter annotated with its class: no holder needed.
     bus.dispatch(Allocate(order_id=event.order_id, sku=event.sku, qty=event.qty))
 
 
@@ -130,12 +121,10 @@ def bootstrap(
     create_schema(connection)
     connection.close()
     view = AllocationsView()
-    bus_holder: list[MessageBus] = []
     bus = MessageBus(
         handlers,
-        dependencies={"view": view, "bus": _Forward(bus_holder)},
+        dependencies={"view": view},
         unit_of_work=lambda: AllocationWork(path),
         middleware=middleware,
     )
-    bus_holder.append(bus)
     return bus, view

@@ -10,7 +10,13 @@ The message classes themselves come from a flavour: ``tactica.dataclasses.Comman
 from tactica.domain.request import CommandMessage, QueryMessage, Request
 from tactica.messaging._broker_async import AsyncEventBroker, Unmatched, instance_of
 from tactica.messaging._broker_sync import EventBroker
-from tactica.messaging._bus_async import AsyncMessageBus, AsyncMiddleware, AsyncNext, EventFailures
+from tactica.messaging._bus_async import (
+    AsyncMessageBus,
+    AsyncMiddleware,
+    AsyncNext,
+    EventFailures,
+    EventOrder,
+)
 from tactica.messaging._bus_sync import MessageBus, Middleware, Next
 from tactica.messaging._changes import ChangesHandler
 from tactica.messaging._handlers import Handler, Handlers
@@ -43,6 +49,7 @@ __all__ = [
     "CommandMessage",
     "EventBroker",
     "EventFailures",
+    "EventOrder",
     "Handler",
     "Handlers",
     "Idempotent",

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import inspect
 import logging
-import typing
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from functools import partial
 from typing import Any, Literal, TypeVar, cast, get_args
+
+from typing_extensions import is_protocol
 
 from tactica._acompat import async_accepts_coroutines
 from tactica.domain.context import MESSAGE_CONTEXT, context_for
 from tactica.domain.request import Request
 from tactica.errors import ConfigurationError, EventHandlerError
-from tactica.messaging._handlers import Handler, Handlers, coroutine_refused
+from tactica.messaging._handlers import Handler, Handlers, coroutine_refused, parameter_hints
 from tactica.uow._unit_async import AsyncUnitOfWork
 
-__all__ = ["AsyncMessageBus", "AsyncMiddleware", "AsyncNext", "EventFailures"]
+__all__ = ["AsyncMessageBus", "AsyncMiddleware", "AsyncNext", "EventFailures", "EventOrder"]
 
 T = TypeVar("T")
 
@@ -38,72 +41,183 @@ EventFailures = Literal["raise", "isolate"]
 _logger = logging.getLogger("tactica.messaging")
 
 
+_Factory = Callable[[], AsyncUnitOfWork]
+"""What makes a fresh unit of work for one handler call."""
+
+_Units = _Factory | Mapping[type, _Factory]
+"""One factory for every handler, or one per bounded context keyed by its unit-of-work class."""
+
+EventOrder = Literal["depth-first", "fifo"]
+"""When the events a handler committed are handled: at once, or after those already queued."""
+
+_BUS_NAMES = frozenset({"bus", "dispatcher"})
+
+# The FIFO queue of the outermost dispatch or publish in progress, and the bus it belongs to.
+_QUEUE: ContextVar[tuple[object, deque[tuple[object, str | None]]] | None] = ContextVar(
+    "tactica_event_queue", default=None
+)
+
+
 class _Bound:
     """A handler with its start-up dependencies filled and its unit-of-work slot found."""
 
-    __slots__ = ("arguments", "function", "name", "uow_parameter")
+    __slots__ = ("arguments", "function", "name", "uow_factory", "uow_parameter")
 
     def __init__(
-        self, handler: Handler, arguments: dict[str, object], uow_parameter: str | None
+        self,
+        handler: Handler,
+        arguments: dict[str, object],
+        uow_parameter: str | None,
+        uow_factory: _Factory | None,
     ) -> None:
         self.function = handler.function
         self.name = handler.name
         self.arguments = arguments
         self.uow_parameter = uow_parameter
+        self.uow_factory = uow_factory
 
 
-def _wants_unit_of_work(name: str, annotation: object) -> bool:
-    if isinstance(annotation, type) and issubclass(annotation, AsyncUnitOfWork):
-        return True
-    return name == "uow" and annotation in (None, Any)
+def _named(annotation: object) -> str | None:
+    """The bare class name of an annotation left unresolved, such as a TYPE_CHECKING import."""
+    if isinstance(annotation, str) and annotation.replace(".", "").isidentifier():
+        return annotation.rsplit(".", 1)[-1]
+    return None
 
 
-def _bind(
-    handler: Handler, dependencies: Mapping[str, object], *, has_unit_of_work: bool
-) -> _Bound:
-    """Fill the parameters after the message from `dependencies`, or with a unit of work.
-
-    A unit-of-work parameter gets a fresh one per call. Any other is matched by name first,
-    then by its annotation when exactly one dependency is an instance of it. Anything
-    unmatched without a default is a `ConfigurationError` now, at start-up, not at the
-    first message.
-    """
-    parameters = list(inspect.signature(handler.function).parameters.values())[1:]
+def _derives(kind: type, annotation: object) -> bool | None:
+    """Whether `kind` is `annotation` or a subclass of it; None when that cannot be told."""
+    name = _named(annotation)
+    if name is not None:
+        return kind.__name__ == name
+    if not isinstance(annotation, type):
+        return None
+    if is_protocol(annotation) and not getattr(annotation, "_is_runtime_protocol", False):
+        return None  # a static protocol: only the type checker can tell
     try:
-        hints = typing.get_type_hints(handler.function)
-    except NameError:
-        hints = {}
-    arguments: dict[str, object] = {}
-    uow_parameter: str | None = None
-    for parameter in parameters:
-        annotation = hints.get(parameter.name)
-        if parameter.name not in dependencies and _wants_unit_of_work(parameter.name, annotation):
-            if not has_unit_of_work:
-                msg = (
-                    f"handler {handler.name} takes a unit of work ({parameter.name!r}); build "
-                    "the bus with unit_of_work=<a factory making a fresh one per message>"
-                )
-                raise ConfigurationError(msg)
-            uow_parameter = parameter.name
-            continue
-        if parameter.name in dependencies:
-            arguments[parameter.name] = dependencies[parameter.name]
-            continue
-        wanted = tuple(
-            kind for kind in (annotation, *get_args(annotation)) if isinstance(kind, type)
-        )
-        matches = [value for value in dependencies.values() if wanted and isinstance(value, wanted)]
-        if len(matches) == 1:
-            arguments[parameter.name] = matches[0]
-        elif parameter.default is inspect.Parameter.empty:
-            found = "none" if not matches else f"{len(matches)}, which is ambiguous"
+        return issubclass(kind, annotation)
+    except TypeError:  # a runtime protocol with data members
+        return None
+
+
+def _of_type(dependencies: Mapping[str, object], annotation: object) -> list[object]:
+    """The dependencies that are instances of `annotation` (or of a member of its union)."""
+    kinds = [annotation] if _named(annotation) else [annotation, *get_args(annotation)]
+    return [
+        value
+        for value in dependencies.values()
+        if any(_derives(type(value), kind) for kind in kinds)
+    ]
+
+
+class _Wiring:
+    """What a bus gives handlers: dependencies, itself, units of work from their factories."""
+
+    __slots__ = ("bus", "by_class", "dependencies", "factory", "given")
+
+    def __init__(
+        self, bus: AsyncMessageBus, dependencies: Mapping[str, object], units: _Units | None
+    ) -> None:
+        self.bus = bus
+        self.dependencies = dependencies
+        self.given = units is not None
+        self.factory: _Factory | None = None
+        self.by_class: dict[type, _Factory] = {}
+        if callable(units):
+            self.factory = units
+        elif units is not None:
+            self.by_class = dict(units)
+
+    def wants_bus(self, name: str, annotation: object) -> bool:
+        # A static protocol (the application's own dispatcher port) cannot be checked: the
+        # parameter's name decides, as for an unannotated one.
+        if annotation not in (None, Any, object):
+            verdict = _derives(AsyncMessageBus, annotation)
+            if verdict is not None:
+                return verdict
+        return name in _BUS_NAMES
+
+    def wants_unit_of_work(self, handler: Handler, name: str, annotation: object) -> bool:
+        if isinstance(annotation, type) and _derives(annotation, AsyncUnitOfWork):
+            return True
+        classes = [*self.by_class, *([handler.unit_of_work] if handler.unit_of_work else [])]
+        if annotation is not object and any(_derives(kind, annotation) for kind in classes):
+            return True
+        return name == "uow" and not _of_type(self.dependencies, annotation)
+
+    def factory_for(self, handler: Handler, name: str, annotation: object) -> _Factory:
+        """The factory of `handler`'s context: declared by its registry, or by its annotation."""
+        if not self.given:
             msg = (
-                f"handler {handler.name} needs {parameter.name!r} ({annotation!r}); the bus was "
-                f"given no dependency of that name and {found} of that type; pass it in "
-                "dependencies={...}"
+                f"handler {handler.name} takes a unit of work ({name!r}); build the bus with "
+                "unit_of_work=<a factory making a fresh one per message>"
             )
             raise ConfigurationError(msg)
-    return _Bound(handler, arguments, uow_parameter)
+        if self.factory is not None:
+            return self.factory
+        known = ", ".join(kind.__qualname__ for kind in self.by_class) or "none"
+        if handler.unit_of_work is not None:
+            factory = self.by_class.get(handler.unit_of_work)
+            if factory is None:
+                msg = (
+                    f"handler {handler.name} belongs to the context of "
+                    f"{handler.unit_of_work.__qualname__}, which unit_of_work={{...}} has no "
+                    f"factory for (it has {known})"
+                )
+                raise ConfigurationError(msg)
+            return factory
+        exact = [annotation] if isinstance(annotation, type) and annotation in self.by_class else []
+        fitting = exact or [
+            kind for kind in self.by_class if _derives(kind, annotation) is not False
+        ]
+        if len(fitting) == 1:
+            return self.by_class[fitting[0]]
+        found = "none" if not fitting else ", ".join(kind.__qualname__ for kind in fitting)
+        msg = (
+            f"handler {handler.name} takes a unit of work ({name!r}: {annotation!r}) and the "
+            f"bus's unit_of_work={{...}} has {'no factory' if not fitting else 'several'} "
+            f"for it ({found}; it has {known}); annotate it with its context's class or "
+            "register it in Handlers(unit_of_work=<that class>)"
+        )
+        raise ConfigurationError(msg)
+
+    def bind(self, handler: Handler) -> _Bound:
+        """Fill the parameters after the message: dependency, bus, or a unit of work.
+
+        By name first; then the bus itself for a parameter annotated with the bus class
+        (or named ``bus`` or ``dispatcher``); then a unit-of-work slot, filled afresh per
+        call; then by annotation when exactly one dependency is an instance of it. Anything
+        unmatched without a default is a `ConfigurationError` now, at start-up, not at the
+        first message.
+        """
+        parameters = list(inspect.signature(handler.function).parameters.values())[1:]
+        hints = parameter_hints(handler.function)
+        arguments: dict[str, object] = {}
+        uow_parameter: str | None = None
+        uow_factory: _Factory | None = None
+        for parameter in parameters:
+            annotation = hints.get(parameter.name)
+            if parameter.name in self.dependencies:
+                arguments[parameter.name] = self.dependencies[parameter.name]
+                continue
+            if self.wants_bus(parameter.name, annotation):
+                arguments[parameter.name] = self.bus
+                continue
+            if self.wants_unit_of_work(handler, parameter.name, annotation):
+                uow_factory = self.factory_for(handler, parameter.name, annotation)
+                uow_parameter = parameter.name
+                continue
+            matches = _of_type(self.dependencies, annotation)
+            if len(matches) == 1:
+                arguments[parameter.name] = matches[0]
+            elif parameter.default is inspect.Parameter.empty:
+                found = "none" if not matches else f"{len(matches)}, which is ambiguous"
+                msg = (
+                    f"handler {handler.name} needs {parameter.name!r} ({annotation!r}); the bus "
+                    f"was given no dependency of that name and {found} of that type; pass it in "
+                    "dependencies={...}"
+                )
+                raise ConfigurationError(msg)
+        return _Bound(handler, arguments, uow_parameter, uow_factory)
 
 
 class AsyncMessageBus:
@@ -137,6 +251,7 @@ class AsyncMessageBus:
         "_bound_events",
         "_event_calls",
         "_event_failures",
+        "_event_order",
         "_handlers",
         "_middleware",
         "_request_calls",
@@ -150,18 +265,39 @@ class AsyncMessageBus:
         handlers: Handlers,
         *,
         dependencies: Mapping[str, object] | None = None,
-        unit_of_work: Callable[[], AsyncUnitOfWork] | None = None,
+        unit_of_work: _Units | None = None,
         middleware: Sequence[AsyncMiddleware] = (),
         event_failures: EventFailures = "raise",
+        event_order: EventOrder = "depth-first",
     ) -> None:
         """Check and bind every handler now, so wiring mistakes surface at start-up.
 
         `unit_of_work` makes a fresh unit of work for each handler call that takes one (a
-        parameter named ``uow``, or annotated with a unit-of-work class). The events of
-        what it committed are published when the handler returns.
+        parameter named ``uow``, or annotated with a unit-of-work class). Give one factory
+        for every handler, or a mapping ``{UnitOfWorkClass: factory}`` with one per bounded
+        context: a handler then gets its units of work from the factory of the class its
+        registry declares (``Handlers(unit_of_work=...)``), or else of the one class that
+        is, or derives from, its parameter's annotation. The events of what it committed
+        are published when the handler returns.
+
+        `event_order` says when those events are handled. ``"depth-first"`` (the default):
+        at once, before the handler's call returns, so the handlers of an event's own
+        events run before the next event of the same commit. ``"fifo"``: as Cosmic
+        Python's message bus does, they join a queue that the outermost `dispatch` or
+        `publish` works through, in order, after its handler returned; an event raised
+        while handling is handled after those already waiting. When a handler fails and
+        ``event_failures="raise"``, the events still queued are not handled.
+
+        A handler parameter annotated with the bus class or the `tactica.ports.AsyncDispatcher`
+        port, or named ``bus`` or ``dispatcher``, receives this bus, to dispatch follow-up
+        commands: they continue the correlation of the message being handled, which becomes
+        their cause.
         """
         if event_failures not in ("raise", "isolate"):
             msg = f"event_failures must be 'raise' or 'isolate', not {event_failures!r}"
+            raise ConfigurationError(msg)
+        if event_order not in ("depth-first", "fifo"):
+            msg = f"event_order must be 'depth-first' or 'fifo', not {event_order!r}"
             raise ConfigurationError(msg)
         self.dependencies = dict(dependencies or {})
         self._unit_of_work = unit_of_work
@@ -169,30 +305,80 @@ class AsyncMessageBus:
             if not async_accepts_coroutines and inspect.iscoroutinefunction(handler.function):
                 raise coroutine_refused(handler)
         self._handlers = handlers
+        wiring = _Wiring(self, self.dependencies, unit_of_work)
         self._request_calls = {
-            handler.message_type: self._bind(handler) for handler in handlers.requests
+            handler.message_type: wiring.bind(handler) for handler in handlers.requests
         }
         # Bound now, so wiring mistakes fail at start-up; routed per event type on first use.
         # Like the command handlers, this is the registry as it was when the bus was built.
-        self._bound_events = {handler: self._bind(handler) for handler in handlers.events}
+        self._bound_events = {handler: wiring.bind(handler) for handler in handlers.events}
         self._event_calls: dict[type, tuple[_Bound, ...]] = {}
         self._middleware = tuple(middleware)
         self._event_failures = event_failures
+        self._event_order = event_order
         self.isolated_failures = 0
 
-    def _bind(self, handler: Handler) -> _Bound:
-        return _bind(handler, self.dependencies, has_unit_of_work=self._unit_of_work is not None)
-
     async def dispatch(self, message: Request[T]) -> T:
-        """Run the handler of this command or query and return its result."""
+        """Run the handler of this command or query and return its result.
+
+        With ``event_order="fifo"``, the outermost dispatch handles the queued events
+        before it returns; one made from inside a handler leaves them to it.
+        """
         call = self._request_calls.get(type(message))
         if call is None:
             self._handlers.handler_for(type(message))  # raises HandlerNotFoundError
-        result = await self._call(message, cast("_Bound", call))
+        bound = cast("_Bound", call)
+        queue = self._new_queue()
+        if queue is None:
+            return cast("T", await self._call(message, bound))
+        token = _QUEUE.set((self, queue))
+        try:
+            result = await self._call(message, bound)
+            await self._drain(queue)
+        finally:
+            _QUEUE.reset(token)
         return cast("T", result)
 
     async def publish(self, event: object) -> None:
-        """Run every handler of this event, in registration order."""
+        """Run every handler of this event, in registration order.
+
+        With ``event_order="fifo"``, an event published from inside a handler joins the
+        queue instead, and is handled after the events already waiting.
+        """
+        active = _QUEUE.get()
+        if self._event_order == "fifo" and active is not None and active[0] is self:
+            active[1].append((event, None))
+            return
+        queue = self._new_queue()
+        if queue is None:
+            await self._handle_event(event)
+            return
+        token = _QUEUE.set((self, queue))
+        try:
+            await self._handle_event(event)
+            await self._drain(queue)
+        finally:
+            _QUEUE.reset(token)
+
+    def _new_queue(self) -> deque[tuple[object, str | None]] | None:
+        """A queue for an outermost FIFO call; None for depth-first or a call inside one."""
+        if self._event_order != "fifo":
+            return None
+        active = _QUEUE.get()
+        return None if active is not None and active[0] is self else deque()
+
+    async def _drain(self, queue: deque[tuple[object, str | None]]) -> None:
+        while queue:
+            event, committed_by = queue.popleft()
+            if committed_by is None:
+                await self._handle_event(event)
+                continue
+            try:
+                await self._handle_event(event)
+            except Exception as error:
+                raise _after_commit(committed_by, event, error) from error
+
+    async def _handle_event(self, event: object) -> None:
         calls = self._event_calls.get(type(event))
         if calls is None:
             calls = self._event_calls[type(event)] = tuple(
@@ -226,9 +412,9 @@ class AsyncMessageBus:
     async def _run(self, call: _Bound, message: object) -> object:
         arguments = call.arguments
         uow: AsyncUnitOfWork | None = None
-        if call.uow_parameter is not None:
-            uow = cast("Callable[[], AsyncUnitOfWork]", self._unit_of_work)()
-            arguments = {**arguments, call.uow_parameter: uow}
+        if call.uow_factory is not None:
+            uow = call.uow_factory()
+            arguments = {**arguments, cast("str", call.uow_parameter): uow}
         token = MESSAGE_CONTEXT.set(context_for(message))
         try:
             result = call.function(message, **arguments)
@@ -241,13 +427,20 @@ class AsyncMessageBus:
         return cast("object", result)
 
     async def _publish_committed(self, events: list[Any], call: _Bound) -> None:
+        active = _QUEUE.get()
+        if self._event_order == "fifo" and active is not None and active[0] is self:
+            active[1].extend((event, call.name) for event in events)
+            return
         for event in events:
             try:
                 await self.publish(event)
             except Exception as error:
-                msg = (
-                    f"{call.name} committed its changes, then handling the "
-                    f"{type(event).__qualname__} event failed: {error!r}; the changes stay "
-                    "committed"
-                )
-                raise EventHandlerError(msg) from error
+                raise _after_commit(call.name, event, error) from error
+
+
+def _after_commit(committed_by: str, event: object, error: Exception) -> EventHandlerError:
+    msg = (
+        f"{committed_by} committed its changes, then handling the "
+        f"{type(event).__qualname__} event failed: {error!r}; the changes stay committed"
+    )
+    return EventHandlerError(msg)

@@ -7,26 +7,34 @@ dependencies and handler colour when they are built.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from types import SimpleNamespace
 from typing import Any, TypeVar, overload
 
 from tactica.errors import ConfigurationError, DuplicateHandlerError, HandlerNotFoundError
 
-__all__ = ["Handler", "Handlers", "coroutine_refused"]
+__all__ = ["Handler", "Handlers", "coroutine_refused", "parameter_hints"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True, slots=True)
 class Handler:
-    """One registered handler: the message type it takes and the function itself."""
+    """One registered handler: the message type it takes and the function itself.
+
+    ``unit_of_work`` is the unit-of-work class of the handler's bounded context, when its
+    registry declared one: the bus gives the handler a unit of work from the factory it
+    holds for that class.
+    """
 
     message_type: type
     function: Callable[..., Any]
     subclasses: bool = False
+    unit_of_work: type | None = None
 
     def accepts(self, event_type: type) -> bool:
         """Return whether events of `event_type` go to this (event) handler."""
@@ -40,6 +48,29 @@ class Handler:
         return getattr(self.function, "__qualname__", repr(self.function))
 
 
+def parameter_hints(function: Callable[..., Any]) -> dict[str, object]:
+    """Return the annotations of `function`, resolved one by one where they can be.
+
+    `typing.get_type_hints` gives up on the whole function when one annotation names
+    something it cannot find, such as a class imported only under ``TYPE_CHECKING``. Here
+    such an annotation stays the string it was written as, and the others still resolve, so
+    the bus can match them by type and the unresolved one by its name.
+    """
+    with contextlib.suppress(Exception):  # any failure: one annotation at a time, below
+        return typing.get_type_hints(function)
+    unwrapped = inspect.unwrap(function)
+    annotations: dict[str, object] = dict(getattr(unwrapped, "__annotations__", None) or {})
+    namespace: dict[str, Any] = getattr(unwrapped, "__globals__", {})
+    hints: dict[str, object] = {}
+    for name, annotation in annotations.items():
+        try:
+            single = SimpleNamespace(__annotations__={name: annotation})
+            hints[name] = typing.get_type_hints(single, globalns=namespace)[name]
+        except Exception:  # noqa: BLE001 - unresolvable: keep what was written
+            hints[name] = annotation
+    return hints
+
+
 def _message_type_of(function: Callable[..., Any], kind: str) -> type:
     """Read the message type from the annotation of the handler's first parameter."""
     parameters = list(inspect.signature(function).parameters.values())
@@ -47,16 +78,14 @@ def _message_type_of(function: Callable[..., Any], kind: str) -> type:
     if not parameters:
         msg = f"{kind} handler {name} takes no parameter; its first one must be the message"
         raise ConfigurationError(msg)
-    try:
-        hints = typing.get_type_hints(function)
-    except NameError as error:
+    annotation = parameter_hints(function).get(parameters[0].name)
+    if isinstance(annotation, str):
         msg = (
-            f"cannot read the message type of {kind} handler {name}: {error}; define the "
-            f"message class at module level or pass it explicitly, "
-            f"@handlers.{kind}(message_type=...)"
+            f"cannot read the message type of {kind} handler {name}: {annotation!r} is not "
+            "defined where the handler is; define the message class at module level or pass "
+            f"it explicitly, @handlers.{kind}(message_type=...)"
         )
-        raise ConfigurationError(msg) from error
-    annotation = hints.get(parameters[0].name)
+        raise ConfigurationError(msg)
     if not isinstance(annotation, type):
         msg = (
             f"{kind} handler {name}: annotate its first parameter with the message class "
@@ -85,6 +114,12 @@ class Handlers:
     registration order. Event handlers take events of exactly their type unless registered
     with ``subclasses=True``, which also routes every subclass to them.
 
+    A registry may stand for one bounded context: ``Handlers(unit_of_work=AccountsWork)``
+    says that its handlers take units of work of that class, and a bus built with
+    ``unit_of_work={AccountsWork: ..., ProjectsWork: ...}`` gives each handler a fresh one
+    from its own context's factory. The class is a key, not a dependency: the registry
+    still holds no object of the application.
+
     Examples:
         >>> from tactica.messaging import Handlers
         >>> from tactica.dataclasses import Command
@@ -98,12 +133,17 @@ class Handlers:
         True
     """
 
-    __slots__ = ("_events", "_requests")
+    __slots__ = ("_events", "_requests", "unit_of_work")
 
-    def __init__(self, *included: Handlers) -> None:
-        """Create a registry, optionally holding the handlers of `included` registries."""
+    def __init__(self, *included: Handlers, unit_of_work: type | None = None) -> None:
+        """Create a registry, optionally holding the handlers of `included` registries.
+
+        `unit_of_work` is the unit-of-work class of this registry's bounded context; it
+        applies to the handlers registered here and to included ones that declare none.
+        """
         self._requests: dict[type, Handler] = {}
         self._events: list[Handler] = []
+        self.unit_of_work = unit_of_work
         for other in included:
             self.include(other)
 
@@ -145,7 +185,7 @@ class Handlers:
 
         def register(handler: F) -> F:
             event_type = message_type or _message_type_of(handler, "event")
-            self._events.append(Handler(event_type, handler, subclasses))
+            self._events.append(Handler(event_type, handler, subclasses, self.unit_of_work))
             return handler
 
         return register if function is None else register(function)
@@ -155,7 +195,7 @@ class Handlers:
     ) -> F | Callable[[F], F]:
         def register(handler: F) -> F:
             request_type = message_type or _message_type_of(handler, kind)
-            self._add_request(Handler(request_type, handler))
+            self._add_request(Handler(request_type, handler, unit_of_work=self.unit_of_work))
             return handler
 
         return register if function is None else register(function)
@@ -171,15 +211,23 @@ class Handlers:
         self._requests[handler.message_type] = handler
 
     def include(self, other: Handlers) -> None:
-        """Add every handler of `other` (a second handler for a command or query is an error)."""
+        """Add every handler of `other` (a second handler for a command or query is an error).
+
+        Handlers that declare no unit-of-work class take this registry's.
+        """
         for handler in other._requests.values():
-            self._add_request(handler)
+            self._add_request(self._in_context(handler))
         known = {(handler.message_type, handler.function) for handler in self._events}
         self._events.extend(
-            handler
+            self._in_context(handler)
             for handler in other._events
             if (handler.message_type, handler.function) not in known
         )
+
+    def _in_context(self, handler: Handler) -> Handler:
+        if handler.unit_of_work is not None or self.unit_of_work is None:
+            return handler
+        return replace(handler, unit_of_work=self.unit_of_work)
 
     def handler_for(self, message_type: type) -> Handler:
         """Return the handler of a command or query type; raise `HandlerNotFoundError`."""

@@ -2,9 +2,12 @@
 
 The application packages (buses, repositories, runners) depend on these, never on a
 backend: `AsyncUnitOfWork`/`UnitOfWork` here are the protocols that every unit of work
-of `tactica.stores` satisfies.
+of `tactica.stores` satisfies, and `AsyncDispatcher`/`Dispatcher` what the buses offer a
+handler that sends follow-up messages.
 """
 
+from tactica.ports._dispatcher_async import AsyncDispatcher
+from tactica.ports._dispatcher_sync import Dispatcher
 from tactica.ports._event_store_async import AsyncEventStore
 from tactica.ports._event_store_sync import EventStore
 from tactica.ports._events import (
@@ -32,10 +35,12 @@ __all__ = [
     "NO_STREAM",
     "STREAM_EXISTS",
     "AppendResult",
+    "AsyncDispatcher",
     "AsyncEventStore",
     "AsyncRepository",
     "AsyncSnapshotStore",
     "AsyncUnitOfWork",
+    "Dispatcher",
     "EventStore",
     "Expected",
     "ExpectedState",
