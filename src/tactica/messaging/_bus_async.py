@@ -23,7 +23,7 @@ from tactica.domain.context import MESSAGE_CONTEXT, context_for
 from tactica.domain.request import Request
 from tactica.errors import ConfigurationError, EventHandlerError
 from tactica.messaging._handlers import Handler, Handlers, coroutine_refused, parameter_hints
-from tactica.uow._unit_async import AsyncUnitOfWork
+from tactica.ports._unit_of_work_async import AsyncUnitOfWork
 
 __all__ = ["AsyncMessageBus", "AsyncMiddleware", "AsyncNext", "EventFailures", "EventOrder"]
 

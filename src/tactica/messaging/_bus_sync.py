@@ -24,7 +24,7 @@ from tactica.domain.context import MESSAGE_CONTEXT, context_for
 from tactica.domain.request import Request
 from tactica.errors import ConfigurationError, EventHandlerError
 from tactica.messaging._handlers import Handler, Handlers, coroutine_refused, parameter_hints
-from tactica.uow._unit_sync import UnitOfWork
+from tactica.ports._unit_of_work_sync import UnitOfWork
 
 __all__ = ["MessageBus", "Middleware", "Next", "EventFailures", "EventOrder"]
 
