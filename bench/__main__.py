@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from bench import _report
 from bench._timing import Paired, compare, measure
+from bench.commands import command_cases
 from bench.dispatch import dispatch_cases, peer_cases
 from bench.event_store import event_store_cases
 from bench.load import load_section
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             dispatch_cases(),
             peer_cases(resources),
             uow_cases(resources),
+            command_cases(resources),
             event_store_cases(resources, quick=args.quick),
         )
         for case in every_case:

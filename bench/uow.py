@@ -56,12 +56,16 @@ from tactica.stores.sql import SQLUnitOfWork
 from tactica.stores.sqlite import SQLiteConnection, SQLiteUnitOfWork, create_schema
 
 __all__ = [
+    "ACCOUNT_TYPE",
+    "EVENT_TYPE",
     "POSTGRES",
     "Account",
     "Deposited",
     "Sides",
     "postgres_sides",
     "postgres_unreachable",
+    "raw_deposit",
+    "raw_seed",
     "sqlite_raw",
     "sqlite_sides",
     "uow_cases",
@@ -208,6 +212,19 @@ def _raw_connect_commit(
 def _raw_seed(connection: Any, dialect: _Dialect, account_id: str) -> None:
     account = _RawAccount(id=account_id, version=0, owner="Ada")
     connection.execute(dialect.insert_account, (ACCOUNT_TYPE, account_id, 1, _encode(account)))
+
+
+_DIALECTS = {"sqlite": _SQLITE, "postgres": _PSYCOPG}
+
+
+def raw_deposit(connection: Any, database: str, account_id: str) -> None:
+    """One deposit with the bare driver of `database` ("sqlite" or "postgres"), one transaction."""
+    _raw_commit(connection, _DIALECTS[database], account_id)
+
+
+def raw_seed(connection: Any, database: str, account_id: str) -> None:
+    """Insert the account the raw deposits change, as tactica stores it."""
+    _raw_seed(connection, _DIALECTS[database], account_id)
 
 
 class _Bank(SQLUnitOfWork):

@@ -21,6 +21,8 @@ CASES = [
     "async dispatch + LogCalls",
     "uow commit, SQLite",
     "uow + connect, SQLite",
+    "bus + uow, SQLite",
+    "bus + uow + connect, SQLite",
 ]
 
 # The event store's rows, on each database; quick mode reads 5k events in the catch-up.
@@ -39,6 +41,7 @@ CASES += [f"{case}, SQLite" for case in EVENT_STORE]
 
 # Rows that need a PostgreSQL server: timed when it answers, printed as skipped otherwise.
 SERVICE_CASES = ["uow commit, PostgreSQL", "uow + connect, PostgreSQL"]
+SERVICE_CASES += ["bus + uow, PostgreSQL", "bus + uow + connect, PostgreSQL"]
 SERVICE_CASES += [f"{case}, PostgreSQL" for case in EVENT_STORE]
 
 # A ratio cell: median, then the (min-max) range of the paired repeats; two decimals, or

@@ -19,7 +19,11 @@ from sqlalchemy.pool import NullPool
 
 from tactica import InMemoryDatabase, uuid7
 from tactica.stores.memory import AsyncInMemoryUnitOfWork
-from tactica.stores.postgres import AsyncPostgresConnection, AsyncPostgresUnitOfWork
+from tactica.stores.postgres import (
+    AsyncPostgresConnection,
+    AsyncPostgresDatabase,
+    AsyncPostgresUnitOfWork,
+)
 from tactica.stores.sql import AsyncSQLUnitOfWork
 from tactica.stores.sqlalchemy import (
     AsyncSQLAlchemyConnection,
@@ -27,7 +31,12 @@ from tactica.stores.sqlalchemy import (
     async_sqlite_engine,
 )
 from tactica.stores.sqlalchemy._compat import AsyncEngine, async_create_engine, async_sessionmaker
-from tactica.stores.sqlite import AsyncSQLiteConnection, AsyncSQLiteUnitOfWork, async_create_schema
+from tactica.stores.sqlite import (
+    AsyncSQLiteConnection,
+    AsyncSQLiteDatabase,
+    AsyncSQLiteUnitOfWork,
+    async_create_schema,
+)
 from tactica.testing import AsyncUnitOfWorkContract, Product, require_service
 
 POSTGRES = os.environ.get(
@@ -67,7 +76,7 @@ class _SQLContract(AsyncUnitOfWorkContract):
 
 
 class SQLiteShop(AsyncSQLiteUnitOfWork):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | AsyncSQLiteDatabase) -> None:
         super().__init__(path)
         self.products = self.repository(Product)
         self.archive = self.repository(Product)
@@ -91,8 +100,23 @@ class TestAsyncSQLiteUnitOfWork(_SQLContract):
         return SQLiteShop(self.path)
 
 
+class TestAsyncSQLiteUnitOfWorkOnKeptConnections(TestAsyncSQLiteUnitOfWork):
+    """Each unit of work borrows a connection its database keeps open, and gives it back."""
+
+    @pytest_asyncio.fixture(autouse=True)
+    async def _database(self) -> AsyncIterator[None]:
+        async with AsyncSQLiteDatabase(self.path) as database:
+            self.database = database
+            yield
+
+    def new_unit_of_work(self) -> Any:
+        return SQLiteShop(self.database)
+
+
 class PostgresShop(AsyncPostgresUnitOfWork):
-    def __init__(self, source: str | AsyncConnectionPool[Any], type_name: str) -> None:
+    def __init__(
+        self, source: str | AsyncConnectionPool[Any] | AsyncPostgresDatabase, type_name: str
+    ) -> None:
         super().__init__(source)
         self.products = self.repository(Product, type_name=type_name)
         self.archive = self.repository(Product, type_name=type_name)
@@ -135,6 +159,19 @@ class TestAsyncPostgresUnitOfWorkOnAPool(TestAsyncPostgresUnitOfWork):
 
     def new_unit_of_work(self) -> Any:
         return PostgresShop(self.pool, self.type_name)
+
+
+class TestAsyncPostgresUnitOfWorkOnADatabase(TestAsyncPostgresUnitOfWork):
+    """Each unit of work borrows a connection of the pool its database owns."""
+
+    @pytest_asyncio.fixture(autouse=True)
+    async def _database(self) -> AsyncIterator[None]:
+        async with AsyncPostgresDatabase(POSTGRES, max_size=4) as database:
+            self.database = database
+            yield
+
+    def new_unit_of_work(self) -> Any:
+        return PostgresShop(self.database, self.type_name)
 
 
 class SQLAlchemyShop(AsyncSQLAlchemyUnitOfWork):

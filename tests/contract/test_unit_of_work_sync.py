@@ -20,7 +20,11 @@ from sqlalchemy.pool import NullPool
 
 from tactica import InMemoryDatabase, uuid7
 from tactica.stores.memory import InMemoryUnitOfWork
-from tactica.stores.postgres import PostgresConnection, PostgresUnitOfWork
+from tactica.stores.postgres import (
+    PostgresConnection,
+    PostgresDatabase,
+    PostgresUnitOfWork,
+)
 from tactica.stores.sql import SQLUnitOfWork
 from tactica.stores.sqlalchemy import (
     SQLAlchemyConnection,
@@ -28,7 +32,12 @@ from tactica.stores.sqlalchemy import (
     sqlite_engine,
 )
 from tactica.stores.sqlalchemy._compat import Engine, create_engine, sessionmaker
-from tactica.stores.sqlite import SQLiteConnection, SQLiteUnitOfWork, create_schema
+from tactica.stores.sqlite import (
+    SQLiteConnection,
+    SQLiteDatabase,
+    SQLiteUnitOfWork,
+    create_schema,
+)
 from tactica.testing import UnitOfWorkContract, Product, require_service
 
 POSTGRES = os.environ.get(
@@ -68,7 +77,7 @@ class _SQLContract(UnitOfWorkContract):
 
 
 class SQLiteShop(SQLiteUnitOfWork):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | SQLiteDatabase) -> None:
         super().__init__(path)
         self.products = self.repository(Product)
         self.archive = self.repository(Product)
@@ -92,8 +101,23 @@ class TestSQLiteUnitOfWork(_SQLContract):
         return SQLiteShop(self.path)
 
 
+class TestSQLiteUnitOfWorkOnKeptConnections(TestSQLiteUnitOfWork):
+    """Each unit of work borrows a connection its database keeps open, and gives it back."""
+
+    @pytest.fixture(autouse=True)
+    def _database(self) -> Iterator[None]:
+        with SQLiteDatabase(self.path) as database:
+            self.database = database
+            yield
+
+    def new_unit_of_work(self) -> Any:
+        return SQLiteShop(self.database)
+
+
 class PostgresShop(PostgresUnitOfWork):
-    def __init__(self, source: str | ConnectionPool[Any], type_name: str) -> None:
+    def __init__(
+        self, source: str | ConnectionPool[Any] | PostgresDatabase, type_name: str
+    ) -> None:
         super().__init__(source)
         self.products = self.repository(Product, type_name=type_name)
         self.archive = self.repository(Product, type_name=type_name)
@@ -136,6 +160,19 @@ class TestPostgresUnitOfWorkOnAPool(TestPostgresUnitOfWork):
 
     def new_unit_of_work(self) -> Any:
         return PostgresShop(self.pool, self.type_name)
+
+
+class TestPostgresUnitOfWorkOnADatabase(TestPostgresUnitOfWork):
+    """Each unit of work borrows a connection of the pool its database owns."""
+
+    @pytest.fixture(autouse=True)
+    def _database(self) -> Iterator[None]:
+        with PostgresDatabase(POSTGRES, max_size=4) as database:
+            self.database = database
+            yield
+
+    def new_unit_of_work(self) -> Any:
+        return PostgresShop(self.database, self.type_name)
 
 
 class SQLAlchemyShop(SQLAlchemyUnitOfWork):

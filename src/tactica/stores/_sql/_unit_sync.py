@@ -54,8 +54,9 @@ class _Closable(SQLConnection, Protocol):
 class SQLUnitOfWork(UnitOfWork):
     """A unit of work on one SQL connection: one transaction per commit.
 
-    Make repositories with `repository` in your subclass's ``__init__``; the connection is
-    the unit of work's own and is closed when the unit of work is left.
+    Make repositories with `repository` in your subclass's ``__init__``; the unit of work
+    closes `connection` when it is left, which gives a borrowed one (from a database that
+    keeps connections, or a pool) back to its lender, rolled back.
 
     `inline` projections are updated inside the commit's transaction, from the events of
     the touched aggregates: their read models are never behind the state (strong
@@ -123,7 +124,7 @@ class SQLUnitOfWork(UnitOfWork):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """Roll back what was not committed, then close the connection."""
+        """Roll back what was not committed, then close (or give back) the connection."""
         try:
             super().__exit__(exc_type, exc, traceback)
         finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC
 from functools import lru_cache
-from typing import Any, LiteralString, cast
+from typing import Any, LiteralString, Protocol, cast
 
 import psycopg
 from psycopg.pq import TransactionStatus
@@ -26,7 +26,31 @@ from tactica.stores._sql._errors import closed_connection, translated
 from tactica.stores._sql._identifiers import checked_identifier, quoted
 from tactica.stores._sql._schemas import POSTGRES_SCHEMA
 
-__all__ = ["AsyncPostgresConnection", "PostgresConnection"]
+__all__ = ["AsyncLender", "AsyncPostgresConnection", "Lender", "PostgresConnection"]
+
+
+class Lender(Protocol):
+    """What lends sync connections: a psycopg ``ConnectionPool``, or a `PostgresDatabase`."""
+
+    def getconn(self) -> psycopg.Connection[Any]:
+        """Borrow a connection."""
+        ...
+
+    def putconn(self, conn: psycopg.Connection[Any], /) -> None:
+        """Give a borrowed connection back."""
+        ...
+
+
+class AsyncLender(Protocol):
+    """What lends async connections: an ``AsyncConnectionPool``, or an `AsyncPostgresDatabase`."""
+
+    async def getconn(self) -> psycopg.AsyncConnection[Any]:
+        """Borrow a connection."""
+        ...
+
+    async def putconn(self, conn: psycopg.AsyncConnection[Any], /) -> None:
+        """Give a borrowed connection back."""
+        ...
 
 
 def _is_lost(connection: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> bool:
@@ -108,10 +132,12 @@ class PostgresConnection:
 
     __slots__ = ("_closed", "_lent_autocommit", "_pool", "_raw", "_reset", "namespace")
 
-    def __init__(self, source: str | ConnectionPool[Any], *, namespace: str | None = None) -> None:
+    def __init__(
+        self, source: str | ConnectionPool[Any] | Lender, *, namespace: str | None = None
+    ) -> None:
         """Connect with a libpq string (``"host=127.0.0.1 dbname=app"``) or borrow from a pool."""
         self.namespace = _checked_namespace(namespace)
-        self._pool: ConnectionPool[Any] | None = None
+        self._pool: ConnectionPool[Any] | Lender | None = None
         self._closed = False
         self._reset: list[LiteralString] = []
         if isinstance(source, str):
@@ -227,7 +253,7 @@ class AsyncPostgresConnection:
     __slots__ = ("_closed", "_lent_autocommit", "_raw", "_reset", "_source", "namespace")
 
     def __init__(
-        self, source: str | AsyncConnectionPool[Any], *, namespace: str | None = None
+        self, source: str | AsyncConnectionPool[Any] | AsyncLender, *, namespace: str | None = None
     ) -> None:
         """Remember where to connect (a libpq string, or a pool); it connects on first use."""
         self.namespace = _checked_namespace(namespace)

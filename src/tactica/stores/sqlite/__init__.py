@@ -7,6 +7,8 @@ concurrent writers queue rather than fail with "database is locked".
 from tactica.stores._sql._schema_async import async_create_schema
 from tactica.stores._sql._schema_sync import create_schema
 from tactica.stores.sqlite._connection import AsyncSQLiteConnection, SQLiteConnection
+from tactica.stores.sqlite._database_async import AsyncSQLiteDatabase
+from tactica.stores.sqlite._database_sync import SQLiteDatabase
 from tactica.stores.sqlite._event_store_async import AsyncSQLiteEventStore
 from tactica.stores.sqlite._event_store_sync import SQLiteEventStore
 from tactica.stores.sqlite._repository import AsyncSQLiteRepository, SQLiteRepository
@@ -15,10 +17,12 @@ from tactica.stores.sqlite._unit_sync import SQLiteUnitOfWork
 
 __all__ = [
     "AsyncSQLiteConnection",
+    "AsyncSQLiteDatabase",
     "AsyncSQLiteEventStore",
     "AsyncSQLiteRepository",
     "AsyncSQLiteUnitOfWork",
     "SQLiteConnection",
+    "SQLiteDatabase",
     "SQLiteEventStore",
     "SQLiteRepository",
     "SQLiteUnitOfWork",
