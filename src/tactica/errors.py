@@ -50,6 +50,7 @@ __all__ = [
     "UnknownMessageTypeError",
     "UnknownUpcasterTypeError",
     "UnreadableEventError",
+    "UnregisteredAggregateTypeError",
     "UpcastError",
     "UpcasterBeyondCurrentVersionError",
     "UpcasterGapError",
@@ -118,6 +119,31 @@ class AggregateNotFoundError(TacticaError, LookupError):
     def __init__(self, aggregate_type: str, aggregate_id: object) -> None:
         """Name the aggregate type and the id that was not found."""
         super().__init__(f"no {aggregate_type} with id {aggregate_id!r} was found")
+        self.aggregate_type = aggregate_type
+        self.aggregate_id = aggregate_id
+
+
+class UnregisteredAggregateTypeError(ConfigurationError, LookupError):
+    """A stored aggregate row is keyed by a type name its class no longer declares.
+
+    Raised by a repository's `get`/`find` (instead of "not found", which would let the
+    caller add a second copy) when the requested id has no row under the class's storage
+    name or aliases but has one under a name the class was stored under before: its default
+    name before ``name=`` was declared, or the ``"module:QualName"`` key tactica 0.1.0.dev0
+    used. Fix it by declaring that name in ``aliases=(...)`` of the class statement (the row
+    is read, and moves to the new name on its next write), or by passing it as ``type_name=``.
+    """
+
+    def __init__(self, row_type: str, aggregate_type: str, aggregate_id: object) -> None:
+        """Name the row's type, the class's storage name and the id looked up."""
+        shown = row_type[:_SHOWN]
+        super().__init__(
+            f"the stored {aggregate_type} with id {aggregate_id!r:.80} is keyed by the "
+            f"unregistered type name {shown!r}, which the class does not declare; add "
+            f"aliases=({shown!r},) to its class statement (the row then moves to "
+            f"{aggregate_type!r} on its next write), or pass type_name={shown!r}"
+        )
+        self.row_type = row_type
         self.aggregate_type = aggregate_type
         self.aggregate_id = aggregate_id
 

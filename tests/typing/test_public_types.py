@@ -67,7 +67,7 @@ class PydanticMoney(pd.ValueObject):
     currency: str
 
 
-class PydanticOrder(pd.AggregateRoot[OrderId]):
+class PydanticOrder(pd.AggregateRoot[OrderId], name="shop.order", aliases=("Order",)):
     total: PydanticMoney
 
 
@@ -178,7 +178,7 @@ def test_dispatch_is_typed_by_the_messages_result_type() -> None:
     asyncio.run(scenario())
 
 
-class Shelf(dc.AggregateRoot[str]):
+class Shelf(dc.AggregateRoot[str], name="library.shelf", aliases=("Rack",)):
     books: int = 0
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Iterable
 from typing import Any, Generic, Self, TypeVar, cast
 
 from tactica.dataclasses._event import DomainEvent
 from tactica.dataclasses._model import MutableModel
 from tactica.domain.identity import AUTO_ID, new_id, resolve_id_type
+from tactica.domain.naming import configure_storage_name
 from tactica.errors import ImmutableObjectError
 
 __all__ = ["AggregateRoot", "Entity"]
@@ -80,9 +82,21 @@ class AggregateRoot(Entity[TId]):
     code) takes them with `pull_events` after the change is stored. Pending events are not
     fields: they never appear in ``repr``, comparisons or serialized state, and a copy gets
     its own list.
+
+    Storage (state rows, event streams, snapshots) keys the class by a stable name: declare
+    it with ``class Account(AggregateRoot[str], name="bank.account")``; without one it is
+    the qualified name without ``<locals>``, which survives a move to another module but
+    not a rename. ``aliases=(...)`` names it was stored under before, still read.
     """
 
     version: int = 0
+
+    def __init_subclass__(
+        cls, *, name: str | None = None, aliases: Iterable[str] = (), **kwargs: Any
+    ) -> None:
+        """Record the name the subclass is stored under and the older names it still reads."""
+        super().__init_subclass__(**kwargs)
+        configure_storage_name(cls, name=name, aliases=aliases)
 
     def record(self, event: DomainEvent) -> None:
         """Append `event` to the pending events."""

@@ -1,10 +1,14 @@
-"""Stable names and schema versions of message classes.
+"""Stable names and schema versions of message classes, and storage names of aggregates.
 
 A message class is stored and routed by its registered name, never by its import path, so
 that moving or renaming a class never orphans stored data. The name defaults to the class's
 qualified name and is set explicitly with a class keyword::
 
     class OrderPlaced(DomainEvent, name="orders.placed", aliases=("OrderCreated",), version=2): ...
+
+Aggregate classes are named the same way for storage (state rows, event streams, snapshots)::
+
+    class Account(AggregateRoot[str], name="bank.account", aliases=("Konto",)): ...
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ from tactica.errors import ConfigurationError
 
 __all__ = [
     "configure_message_class",
+    "configure_storage_name",
     "is_integration",
     "mark_integration",
     "message_aliases",
     "message_name",
     "message_version",
+    "storage_aliases",
+    "storage_name",
 ]
 
 # Brackets, commas and spaces admit the names pydantic gives parametrised generic models.
@@ -100,3 +107,50 @@ def mark_integration(cls: type, integration: object) -> None:
 def is_integration(cls: type) -> bool:
     """Return whether events of `cls` are written to the outbox when their change commits."""
     return bool(getattr(cls, "__message_integration__", False))
+
+
+def configure_storage_name(cls: type, *, name: str | None, aliases: Iterable[str]) -> None:
+    """Record the name an aggregate class is stored under, and the names it was stored under.
+
+    Called from the aggregate bases' ``__init_subclass__``. State rows, event streams and
+    snapshots are keyed by this name, so that moving or renaming the class keeps its data;
+    `aliases` are older names whose rows the class still reads (and moves to `name` on their
+    next write).
+    """
+    if isinstance(aliases, str):
+        msg = f"{cls.__qualname__}: aliases must be a tuple of names, not the string {aliases!r}"
+        raise ConfigurationError(msg)
+    old_names = tuple(_storage_check(cls, alias, "alias") for alias in aliases)
+    if name is not None:
+        # Only a declared name is kept: the default is worked out when asked for, so that
+        # generic parametrisations (``AggregateRoot[~TId]``) are never validated as names.
+        cls.__storage_name__ = _storage_check(cls, name, "name")  # type: ignore[attr-defined]
+    current = storage_name(cls)
+    cls.__storage_aliases__ = tuple(a for a in dict.fromkeys(old_names) if a != current)  # type: ignore[attr-defined]
+
+
+def _storage_check(cls: type, name: object, what: str) -> str:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        msg = (
+            f"{cls.__qualname__}: the storage {what} {name!r} is not valid; use 1-200 "
+            "characters from letters, digits and _ . : / - [ ] , starting with a letter or _"
+        )
+        raise ConfigurationError(msg)
+    return name
+
+
+def storage_name(cls: type) -> str:
+    """Return the name an aggregate class is stored under.
+
+    It is the ``name=`` given in the class statement, else the class's qualified name
+    without ``<locals>`` (as for messages): it survives moving the class to another module,
+    not renaming it; declare ``name=`` to keep a name that survives both.
+    """
+    name: Any = cls.__dict__.get("__storage_name__")
+    return name if isinstance(name, str) else _default_name(cls)
+
+
+def storage_aliases(cls: type) -> tuple[str, ...]:
+    """Return the former storage names whose rows an aggregate class still reads."""
+    aliases: Any = cls.__dict__.get("__storage_aliases__", ())
+    return tuple(aliases)

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from tactica.codec import JsonCodec
 from tactica.codec._upcasting import Upcasters
+from tactica.domain.naming import storage_aliases, storage_name
 from tactica.errors import (
     AggregateAlreadyExistsError,
     AggregateNotFoundError,
@@ -47,7 +48,10 @@ TId = TypeVar("TId")
 class EventSourcedRepository(Generic[A, TId]):
     """Loads event-sourced aggregates by replaying their stream, and appends what they record.
 
-    Each aggregate is a stream named ``"<prefix>-<id>"``. `get` reads the stream, decodes
+    Each aggregate is a stream named ``"<prefix>-<id>"``, the prefix being the class's
+    storage name (``name=`` in its class statement, else its qualified name) unless
+    `stream_prefix` is given; a stream under one of the class's ``aliases`` is read when its
+    own has no events, and appended to from then on. `get` reads the stream, decodes
     every event (upcast to its current version) and replays it; the repository remembers
     the version it read, and a commit appends the pending events at exactly that version,
     so a concurrent change is a `WrongExpectedVersionError` (a `ConcurrencyError`) and
@@ -99,7 +103,11 @@ class EventSourcedRepository(Generic[A, TId]):
         self.store = store
         self.codec = check_codec(owner, codec) or default_codec(aggregate_type)
         self.upcasters = check_upcasters(owner, upcasters)
-        self.stream_prefix = check_prefix(owner, stream_prefix) or aggregate_type.__qualname__
+        prefix = check_prefix(owner, stream_prefix)
+        self.stream_prefix = prefix or storage_name(aggregate_type)
+        # An explicit prefix is deliberate: streams under the class's other names are not its.
+        self._alias_prefixes = () if prefix else storage_aliases(aggregate_type)
+        self._streams: dict[Any, str] = {}
         self.snapshots = snapshots
         self.snapshot_every = check_count("snapshot_every", snapshot_every, 1)
         self._identity: dict[Any, A] = {}
@@ -107,8 +115,12 @@ class EventSourcedRepository(Generic[A, TId]):
         self._appended: dict[Any, set[object]] = {}
 
     def stream_id(self, aggregate_id: object) -> str:
-        """Return the stream of the aggregate with this id."""
+        """Return the stream of the aggregate with this id (a new one's, if it was aliased)."""
         return f"{self.stream_prefix}-{aggregate_id}"
+
+    def _stream_of(self, aggregate_id: object) -> str:
+        """Return the stream the tracked aggregate was loaded from (under an alias, maybe)."""
+        return self._streams.get(aggregate_id) or self.stream_id(aggregate_id)
 
     @property
     def seen(self) -> tuple[A, ...]:
@@ -144,8 +156,19 @@ class EventSourcedRepository(Generic[A, TId]):
         return aggregate
 
     def _load(self, aggregate_id: object) -> tuple[A, int] | None:
-        stream_id = self.stream_id(aggregate_id)
-        start, ignored = self._from_snapshot(stream_id)
+        self._streams.pop(aggregate_id, None)
+        loaded = self._load_stream(aggregate_id, self.stream_prefix)
+        for prefix in self._alias_prefixes:
+            if loaded is not None:
+                break
+            loaded = self._load_stream(aggregate_id, prefix)
+            if loaded is not None:
+                self._streams[aggregate_id] = f"{prefix}-{aggregate_id}"
+        return loaded
+
+    def _load_stream(self, aggregate_id: object, prefix: str) -> tuple[A, int] | None:
+        stream_id = f"{prefix}-{aggregate_id}"
+        start, ignored = self._from_snapshot(stream_id, prefix)
         if start is not None:
             at = _version(start)
             # Read from the snapshot's own version: its event proves the snapshot is not
@@ -181,14 +204,14 @@ class EventSourcedRepository(Generic[A, TId]):
             self.snapshots.save_snapshot(self._snapshot(stream_id, aggregate, version))
         return aggregate, version
 
-    def _from_snapshot(self, stream_id: str) -> tuple[A | None, bool]:
+    def _from_snapshot(self, stream_id: str, prefix: str) -> tuple[A | None, bool]:
         """Return the snapshot's aggregate, if usable, and whether one was ignored."""
         if self.snapshots is None:
             return None, False
         snapshot = self.snapshots.load_snapshot(stream_id)
         if snapshot is None:
             return None, False
-        aggregate, problem = self._restored(snapshot, stream_id)
+        aggregate, problem = self._restored(snapshot, stream_id, prefix)
         if aggregate is None:
             _logger.warning(
                 "ignored the snapshot of stream %r: %s; the aggregate was rebuilt from its events",
@@ -198,10 +221,10 @@ class EventSourcedRepository(Generic[A, TId]):
             return None, True
         return aggregate, False
 
-    def _restored(self, snapshot: Snapshot, stream_id: str) -> tuple[A | None, str]:
+    def _restored(self, snapshot: Snapshot, stream_id: str, prefix: str) -> tuple[A | None, str]:
         """Return the aggregate a snapshot holds, or ``None`` and why it cannot be used."""
         expected = (self._snapshot_name, _snapshot_version(self.aggregate_type))
-        if (snapshot.type_name, snapshot.schema_version) != expected:
+        if snapshot.type_name not in self._snapshot_names or snapshot.schema_version != expected[1]:
             return None, (
                 f"it is of {snapshot.type_name!r:.200} at snapshot version "
                 f"{snapshot.schema_version!r:.40}, not of {expected[0]} at version {expected[1]}"
@@ -215,9 +238,9 @@ class EventSourcedRepository(Generic[A, TId]):
             aggregate = self.codec.decode(snapshot.state, self.aggregate_type)
         except SerializationError as error:
             return None, f"its state does not decode ({type(error).__name__})"
-        if _version(aggregate) != version or self.stream_id(_id(aggregate)) != stream_id:
+        if _version(aggregate) != version or f"{prefix}-{_id(aggregate)}" != stream_id:
             return None, (
-                f"its state is of {self.stream_id(_id(aggregate))!r:.200} at version "
+                f"its state is of {f'{prefix}-{_id(aggregate)}'!r:.200} at version "
                 f"{_version(aggregate)!r:.40}, not at version {version}"
             )
         return aggregate, ""
@@ -239,11 +262,23 @@ class EventSourcedRepository(Generic[A, TId]):
 
     @property
     def _snapshot_name(self) -> str:
-        return f"{self.aggregate_type.__module__}:{self.aggregate_type.__qualname__}"
+        return storage_name(self.aggregate_type)
+
+    @property
+    def _snapshot_names(self) -> tuple[str, ...]:
+        # A snapshot under an alias, or under the "module:QualName" tactica 0.1.0.dev0 wrote,
+        # holds this class's state: reading it saves a rebuild.
+        cls = self.aggregate_type
+        legacy = f"{cls.__module__}:{cls.__qualname__}"
+        return (self._snapshot_name, *storage_aliases(cls), legacy)
 
     def get_at(self, aggregate_id: TId, version: int) -> A:
         """Return the aggregate as it was at `version` (read-only: not tracked, not saved)."""
-        stored = self.store.read(self.stream_id(aggregate_id), to_version=version)
+        stored = self.store.read(self._stream_of(aggregate_id), to_version=version)
+        for prefix in self._alias_prefixes:
+            if stored:
+                break
+            stored = self.store.read(f"{prefix}-{aggregate_id}", to_version=version)
         if not stored:
             raise AggregateNotFoundError(self.aggregate_type.__qualname__, aggregate_id)
         return self._replay(aggregate_id, decode_events(self.codec, self.upcasters, stored))
@@ -261,6 +296,7 @@ class EventSourcedRepository(Generic[A, TId]):
         self._identity.clear()
         self._versions.clear()
         self._appended.clear()
+        self._streams.clear()
 
     def pending_appends(self) -> list[StreamAppend]:
         """Return one append per aggregate with events not yet stored, at the version read.
@@ -276,14 +312,14 @@ class EventSourcedRepository(Generic[A, TId]):
                 owner = f"the aggregate {self.aggregate_type.__qualname__} {aggregate_id!r:.80}"
                 events = readable_new_events(self.codec, fresh, owner)
                 expected = self._versions[aggregate_id]
-                appends.append(StreamAppend(self.stream_id(aggregate_id), events, expected))
+                appends.append(StreamAppend(self._stream_of(aggregate_id), events, expected))
         return appends
 
     def acknowledge(self, results: Sequence[AppendResult]) -> None:
         """Take note that the pending appends were stored with these results."""
         by_stream = {result.stream_id: result for result in results}
         for aggregate_id, aggregate in self._identity.items():
-            result = by_stream.get(self.stream_id(aggregate_id))
+            result = by_stream.get(self._stream_of(aggregate_id))
             if result is None:
                 continue
             self._versions[aggregate_id] = result.stream_version

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Generic, Self, TypeVar, cast
 
 from pydantic import ConfigDict, PrivateAttr
 
 from tactica.domain.identity import AUTO_ID, new_id
+from tactica.domain.naming import configure_storage_name
 from tactica.errors import ImmutableObjectError
 from tactica.pydantic._base import TacticaModel
 from tactica.pydantic._event import DomainEvent
@@ -77,9 +79,21 @@ class AggregateRoot(Entity[TId]):
     code) takes them with `pull_events` after the change is stored. Pending events are a
     private attribute: they never appear in ``repr``, comparisons or serialized state, and
     a copy gets its own list.
+
+    Storage (state rows, event streams, snapshots) keys the class by a stable name: declare
+    it with ``class Account(AggregateRoot[str], name="bank.account")``; without one it is
+    the qualified name without ``<locals>``, which survives a move to another module but
+    not a rename. ``aliases=(...)`` names it was stored under before, still read.
     """
 
     version: int = 0
+
+    def __init_subclass__(
+        cls, *, name: str | None = None, aliases: Iterable[str] = (), **kwargs: Any
+    ) -> None:
+        """Record the name the subclass is stored under and the older names it still reads."""
+        super().__init_subclass__(**kwargs)
+        configure_storage_name(cls, name=name, aliases=aliases)
 
     _pending_events: list[DomainEvent] = PrivateAttr(default_factory=list[DomainEvent])
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar, cast
 
+from tactica.domain.naming import storage_aliases, storage_name
 from tactica.errors import ConcurrencyError, InvalidArgumentError
 from tactica.ports._checks import name_problem, shown
 
 __all__ = [
     "PendingWrite",
     "SessionTracker",
+    "StorageNames",
     "WriteKind",
     "checked_id",
     "conflict",
@@ -45,6 +47,43 @@ class PendingWrite(Generic[A]):
     aggregate_id: Any
     expected_version: int
     aggregate: A
+
+
+@dataclass(frozen=True, slots=True)
+class StorageNames:
+    """The type names a state repository writes, reads and recognises as orphaned rows.
+
+    `name` keys every row written; `aliases` are read too (a row found under one moves to
+    `name` on its next write); `former` are names the class had by default before (the
+    qualified name before ``name=`` was declared, tactica 0.1.0.dev0's ``"module:QualName"``):
+    a row under one of them is reported, not silently missed, since nothing reads it.
+    """
+
+    name: str
+    aliases: tuple[str, ...]
+    former: tuple[str, ...]
+
+    @classmethod
+    def of(cls, aggregate_type: type, type_name: str | None = None) -> StorageNames:
+        """Return the names of `aggregate_type`; an explicit `type_name` replaces its own."""
+        name = type_name or storage_name(aggregate_type)
+        aliases = tuple(alias for alias in storage_aliases(aggregate_type) if alias != name)
+        if type_name is not None:
+            # An explicit key is deliberate (one type may be stored under several, by
+            # tenant): rows under the class's other names are not this repository's.
+            return cls(name, aliases, ())
+        known = {name, *aliases}
+        candidates = (
+            aggregate_type.__qualname__.replace(".<locals>", ""),
+            f"{aggregate_type.__module__}:{aggregate_type.__qualname__}",
+        )
+        former = tuple(n for n in dict.fromkeys(candidates) if n not in known)
+        return cls(name, aliases, former)
+
+    @property
+    def read(self) -> tuple[str, ...]:
+        """Every name a load looks under, the written one first."""
+        return (self.name, *self.aliases, *self.former)
 
 
 class _Versioned(Protocol):

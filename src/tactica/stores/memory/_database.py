@@ -30,6 +30,12 @@ class Change:
     aggregate_id: Any
     expected_version: int
     state: Any = None
+    # Where the stored row is when it was read under an alias: the write moves it to `table`.
+    source: str | None = None
+    # Tables of the type's aliases, which must not already hold an inserted id.
+    aliases: tuple[str, ...] = ()
+    # The type as users wrote it, for errors; the table's name when empty.
+    label: str = ""
 
 
 class InMemoryDatabase:
@@ -62,8 +68,7 @@ class InMemoryDatabase:
         messages = list(outbox)
         with self._lock:
             for change in changes:
-                stored = self._tables.get(change.table, {}).get(change.aggregate_id)
-                _check(change, stored)
+                _check(change, self._stored(change))
             ids = [message.message_id for message in messages]
             if len(set(ids)) != len(ids) or any(key in self._outbox for key in ids):
                 msg = "an outbox message with one of these ids is already stored"
@@ -71,12 +76,34 @@ class InMemoryDatabase:
             self._outbox.update(zip(ids, messages, strict=True))
             for change in changes:
                 rows = self._tables.setdefault(change.table, {})
-                if change.kind is WriteKind.DELETE:
+                if change.source is not None and change.source != change.table:
+                    del self._tables[change.source][change.aggregate_id]
+                elif change.kind is WriteKind.DELETE:
                     del rows[change.aggregate_id]
-                else:
+                if change.kind is not WriteKind.DELETE:
                     rows[change.aggregate_id] = StoredAggregate(
                         change.expected_version + 1, change.state
                     )
+
+    def load_any(
+        self, tables: Iterable[str], aggregate_id: Any
+    ) -> tuple[str, StoredAggregate] | None:
+        """Return the first of `tables` holding this id, and the committed aggregate there."""
+        with self._lock:
+            for table in tables:
+                stored = self._tables.get(table, {}).get(aggregate_id)
+                if stored is not None:
+                    return table, stored
+            return None
+
+    def _stored(self, change: Change) -> StoredAggregate | None:
+        if change.kind is WriteKind.INSERT:
+            for table in (change.table, *change.aliases):
+                found = self._tables.get(table, {}).get(change.aggregate_id)
+                if found is not None:
+                    return found
+            return None
+        return self._tables.get(change.source or change.table, {}).get(change.aggregate_id)
 
     def outbox(self) -> tuple[Any, ...]:
         """Return the stored outbox messages, oldest first."""
@@ -90,8 +117,7 @@ class InMemoryDatabase:
 
 
 def _check(change: Change, stored: StoredAggregate | None) -> None:
-    # Tables are named "module:QualName"; errors name the type as users wrote it.
-    type_name = change.table.rsplit(":", 1)[-1]
+    type_name = change.label or change.table
     if change.kind is WriteKind.INSERT:
         if stored is not None:
             raise AggregateAlreadyExistsError(type_name, change.aggregate_id)

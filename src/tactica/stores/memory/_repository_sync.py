@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from tactica.codec import JsonCodec
+from tactica.errors import UnregisteredAggregateTypeError
 from tactica.stores._tracked_sync import TrackedRepository
 from tactica.stores.memory._database import Change, InMemoryDatabase
 from tactica.stores.memory._state import detached_copy, structure
-from tactica.uow._session import SessionTracker, WriteKind
+from tactica.uow._session import SessionTracker, StorageNames, WriteKind
 
 __all__ = ["InMemoryRepository"]
 
@@ -45,23 +47,41 @@ class InMemoryRepository(TrackedRepository[TAggregate, TId]):
     """
 
     def __init__(
-        self, aggregate_type: type[TAggregate], database: InMemoryDatabase | None = None
+        self,
+        aggregate_type: type[TAggregate],
+        database: InMemoryDatabase | None = None,
+        *,
+        type_name: str | None = None,
+        codec: JsonCodec | None = None,
     ) -> None:
-        """Create a repository of `aggregate_type` over `database` (a private one if omitted)."""
+        """Create a repository of `aggregate_type` over `database` (a private one if omitted).
+
+        Aggregates are kept under the class's storage name (``name=`` in its class
+        statement, else its qualified name), or under `type_name` when given. `codec`
+        converts an aggregate stored by a class of another name into this one.
+        """
         self.aggregate_type = aggregate_type
         self.database = database if database is not None else InMemoryDatabase()
-        self._table = f"{aggregate_type.__module__}:{aggregate_type.__qualname__}"
+        self.names = StorageNames.of(aggregate_type, type_name)
+        self.type_name = self.names.name
+        self.codec = codec or JsonCodec()
         self.tracker: SessionTracker[TAggregate] = SessionTracker(structure)
+        self._sources: dict[Any, str] = {}
 
     def changes(self) -> list[Change]:
         """Return the writes a commit would make, without making them."""
         return [
             Change(
                 write.kind,
-                self._table,
+                self.type_name,
                 write.aggregate_id,
                 write.expected_version,
                 None if write.kind is WriteKind.DELETE else detached_copy(write.aggregate),
+                source=None
+                if write.kind is WriteKind.INSERT
+                else self._sources.get(write.aggregate_id),
+                aliases=self.names.aliases,
+                label=self.aggregate_type.__qualname__,
             )
             for write in self.tracker.pending_writes()
         ]
@@ -86,10 +106,23 @@ class InMemoryRepository(TrackedRepository[TAggregate, TId]):
         self.tracker.acknowledge(
             (change.aggregate_id, change.expected_version) for change in writes
         )
+        for change in writes:
+            self._sources.pop(change.aggregate_id, None)
 
     def _load(self, aggregate_id: Any) -> tuple[TAggregate, int] | None:
-        stored = self.database.load(self._table, aggregate_id)
-        if stored is None:
+        self._sources.pop(aggregate_id, None)
+        found = self.database.load_any(self.names.read, aggregate_id)
+        if found is None:
             return None
-        aggregate: TAggregate = detached_copy(stored.state)
+        table, stored = found
+        if table in self.names.former:
+            raise UnregisteredAggregateTypeError(table, self.type_name, aggregate_id)
+        if table != self.type_name:
+            self._sources[aggregate_id] = table
+        state = stored.state
+        if not isinstance(state, self.aggregate_type):
+            # Stored by the class under its old name: read it as the new class, through the
+            # same encoding a database row goes through.
+            state = self.codec.decode(self.codec.encode(state), self.aggregate_type)
+        aggregate: TAggregate = detached_copy(state)
         return aggregate, stored.version

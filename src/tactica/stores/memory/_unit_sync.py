@@ -45,9 +45,18 @@ class InMemoryUnitOfWork(UnitOfWork):
         super().__init__(codec=codec)
         self.database = database
 
-    def repository(self, aggregate_type: type[R]) -> InMemoryRepository[R, Any]:
-        """Return a tracked repository of `aggregate_type` on this unit's database."""
-        return self.track(InMemoryRepository(aggregate_type, self.database))
+    def repository(
+        self, aggregate_type: type[R], *, type_name: str | None = None
+    ) -> InMemoryRepository[R, Any]:
+        """Return a tracked repository of `aggregate_type` on this unit's database.
+
+        Its aggregates are kept under the class's storage name, or under `type_name`.
+        """
+        return self.track(
+            InMemoryRepository(
+                aggregate_type, self.database, type_name=type_name, codec=self.codec
+            )
+        )
 
     def _store(self, outbox: list[OutboxMessage]) -> int:
         writes = [(repository, repository.changes()) for repository in self._repositories]
