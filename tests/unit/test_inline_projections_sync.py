@@ -3,7 +3,8 @@
 
 On SQLite and PostgreSQL the handlers write their documents in the very transaction that
 appends the events and stores the state, so the read model is never behind, and a failing
-handler stores nothing at all.
+handler stores nothing at all. The in-memory unit of work takes the same projections and
+writes the same documents, atomically with its state and outbox.
 """
 
 from __future__ import annotations
@@ -11,19 +12,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Callable
 from pathlib import Path
-from typing import Any, Self, TypeAlias, assert_never
+from typing import Any, NamedTuple, Self, TypeAlias, assert_never
 
 import pytest
 
 from tactica import uuid7
 from tactica.codec import JsonCodec, TypeRegistry
-from tactica.dataclasses import DomainEvent, EventSourcedAggregate
+from tactica.dataclasses import AggregateRoot, DomainEvent, EventSourcedAggregate
 from tactica.projections import (
     ProjectionRunner,
     ProjectionTransaction,
     Projection,
     handles,
 )
+from tactica.stores.memory import InMemoryEventStore, InMemoryUnitOfWork, InMemoryDatabase
 from tactica.stores.postgres import (
     PostgresEventStore,
     PostgresUnitOfWork,
@@ -112,13 +114,49 @@ class Owners(Projection):
 
 Factory = Callable[[Owners], Any]
 
+SQL_BACKENDS = ["sqlite", "postgres", "sqlalchemy-sqlite", "sqlalchemy-postgres"]
 
-@pytest.fixture(params=["sqlite", "postgres", "sqlalchemy-sqlite", "sqlalchemy-postgres"])
-def backend(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[tuple[Factory, Any]]:
+
+class Backend(NamedTuple):
     """A unit-of-work factory with inline projections, and an event store on the same data."""
-    if request.param == "sqlite":
+
+    factory: Factory
+    store: Any
+    events_stored: bool
+    """Whether the unit appends its events to `store` (the in-memory one stores state)."""
+
+
+@pytest.fixture(params=["memory", *SQL_BACKENDS])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """Every backend whose unit of work takes inline projections."""
+    for opened in _open(request.param, tmp_path):
+        yield opened
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """The backends whose unit of work appends events a runner can rebuild from."""
+    for opened in _open(request.param, tmp_path):
+        yield opened
+
+
+def _open(name: str, tmp_path: Path) -> Iterator[Backend]:
+    for factory, store in _factories(name, tmp_path):
+        yield Backend(factory, store, events_stored=name != "memory")
+
+
+def _factories(name: str, tmp_path: Path) -> Iterator[tuple[Factory, Any]]:
+    if name == "memory":
+        database = InMemoryDatabase()
+
+        class MemoryBank(InMemoryUnitOfWork):
+            def __init__(self, projection: Owners) -> None:
+                super().__init__(database, inline=[projection])
+                self.accounts = self.repository(Account)
+
+        yield MemoryBank, InMemoryEventStore(database.log)
+        return
+    if name == "sqlite":
         path = tmp_path / "inline.db"
         connection = SQLiteConnection(path)
         create_schema(connection)
@@ -133,7 +171,7 @@ def backend(
         yield SQLiteBank, store
         store.close()
         return
-    if request.param == "sqlalchemy-sqlite":
+    if name == "sqlalchemy-sqlite":
         engine = sqlite_engine(tmp_path / "inline.db")
         with sessionmaker(engine)() as session:
             create_sqlalchemy_schema(SQLAlchemyConnection(session))
@@ -147,7 +185,7 @@ def backend(
     create_postgres_schema(connection)
     connection.close()
 
-    if request.param == "sqlalchemy-postgres":
+    if name == "sqlalchemy-postgres":
         engine = create_engine(
             SQLALCHEMY_POSTGRES, connect_args={"options": f"-csearch_path={namespace}"}
         )
@@ -186,11 +224,9 @@ def _sqlalchemy_bank(engine: Engine) -> Iterator[tuple[Factory, Any]]:
     engine.dispose()
 
 
-def test_an_inline_read_model_is_committed_with_the_events(
-    backend: tuple[Factory, Any],
-) -> None:
+def test_an_inline_read_model_is_committed_with_the_events(backend: Backend) -> None:
     """After a commit, the read model already holds what its events say; callbacks ran."""
-    factory, store = backend
+    factory, store, events_stored = backend
     owners = Owners()
     with factory(owners) as uow:
         account = Account.open("acc-1", "ada")
@@ -198,16 +234,18 @@ def test_an_inline_read_model_is_committed_with_the_events(
         account.deposit(7)
         uow.accounts.add(account)
         position = uow.commit()
-    assert position == uow.position == (store.read_all())[-1].position
+    stored = store.read_all()
+    assert position == uow.position == (stored[-1].position if events_stored else 0)
+    assert len(stored) == (3 if events_stored else 0)
     assert store.document("owners", "owners", "ada") == {"deposits": 12}
     assert owners.committed == [5, 7]
 
 
 def test_a_failing_inline_handler_stores_neither_events_nor_read_model(
-    backend: tuple[Factory, Any],
+    backend: Backend,
 ) -> None:
     """A handler that raises rolls the whole commit back: no event, no document, no callback."""
-    factory, store = backend
+    factory, store, _ = backend
     owners = Owners()
     with factory(owners) as uow:
         account = Account.open("acc-2", "ada")
@@ -219,13 +257,13 @@ def test_a_failing_inline_handler_stores_neither_events_nor_read_model(
     assert store.read_all() == []
     assert store.document("owners", "owners", "ada") is None
     assert owners.committed == []
+    with factory(Owners()) as uow:
+        assert uow.accounts.find("acc-2") is None
 
 
-def test_inline_projections_write_to_the_generation_readers_see(
-    backend: tuple[Factory, Any],
-) -> None:
+def test_inline_projections_write_to_the_generation_readers_see(backend: Backend) -> None:
     """After a rebuild swapped generation 2 in, inline writes go to generation 2."""
-    factory, store = backend
+    factory, store, _ = backend
     generation = store.start_rebuild("owners")
     store.swap("owners", generation)
     with factory(Owners()) as uow:
@@ -235,9 +273,9 @@ def test_inline_projections_write_to_the_generation_readers_see(
     assert store.document("owners", "owners", "ada") == {"deposits": 0}
 
 
-def test_inline_commits_extend_what_a_runner_rebuilt(backend: tuple[Factory, Any]) -> None:
+def test_inline_commits_extend_what_a_runner_rebuilt(sql_backend: Backend) -> None:
     """After a runner rebuilt an inline projection, later commits write to the rebuilt documents."""
-    factory, store = backend
+    factory, store, _ = sql_backend
     with factory(Owners()) as uow:
         account = Account.open("acc-4", "ada")
         account.deposit(5)
@@ -252,3 +290,56 @@ def test_inline_commits_extend_what_a_runner_rebuilt(backend: tuple[Factory, Any
         account.deposit(7)
         uow.commit()
     assert store.document("owners", "owners", "ada") == {"deposits": 12}
+
+
+class Mailed(DomainEvent, name="tests.inline.mailed", integration=True):
+    to: str
+
+
+class Mailbox(AggregateRoot[str]):
+    sent: int = 0
+
+    def mail(self, to: str) -> None:
+        self.sent += 1
+        self.record(Mailed(to=to))
+
+
+class Refusing(Projection):
+    """Refuses mail to "eve"; counts the rest per recipient."""
+
+    name = "mail"
+
+    @handles
+    def mailed(self, event: Mailed, tx: ProjectionTransaction) -> None:
+        if event.to == "eve":
+            msg = "no mail to eve"
+            raise ValueError(msg)
+        document = tx.get("sent", event.to) or {"count": 0}
+        tx.put("sent", event.to, {"count": document["count"] + 1})
+
+
+class Post(InMemoryUnitOfWork):
+    def __init__(self, database: InMemoryDatabase) -> None:
+        super().__init__(database, inline=[Refusing()])
+        self.boxes = self.repository(Mailbox)
+
+
+def test_a_failing_memory_inline_handler_stores_no_state_no_document_no_outbox() -> None:
+    """In memory, a raising handler leaves aggregates, documents and outbox as they were."""
+    database = InMemoryDatabase()
+    store = InMemoryEventStore(database.log)
+    with Post(database) as uow:
+        box = Mailbox(id="box-1")
+        box.mail("ada")
+        uow.boxes.add(box)
+        uow.commit()
+    with Post(database) as uow:
+        box = uow.boxes.get("box-1")
+        box.mail("bob")
+        box.mail("eve")
+        with pytest.raises(ValueError, match="eve"):
+            uow.commit()
+    with Post(database) as uow:
+        assert (uow.boxes.get("box-1")).sent == 1
+    assert store.documents("mail", "sent") == {"ada": {"count": 1}}
+    assert [message.type_name for message in database.outbox()] == ["tests.inline.mailed"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
@@ -14,7 +14,7 @@ from tactica.outbox import OutboxMessage
 from tactica.ports._events import AppendResult
 from tactica.ports._projection_like import ProjectionLike
 from tactica.ports._snapshots_async import AsyncSnapshotStore
-from tactica.projections._projection import checked_handlers
+from tactica.stores._inline_async import async_checked_inline
 from tactica.stores._sql._dialect import dialect_named
 from tactica.stores._sql._es_repository_async import AsyncSQLEventSourcedRepository
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
@@ -27,23 +27,6 @@ from tactica.uow._unit_async import AsyncUnitOfWork
 __all__ = ["AsyncSQLUnitOfWork", "async_checked_inline"]
 
 R = TypeVar("R")
-
-Inline = list[tuple[str, Mapping[type, Callable[[Any, Any], object]]]]
-
-
-def async_checked_inline(inline: Sequence[ProjectionLike]) -> Inline:
-    """Return each inline projection's name and handlers, once all are of this colour.
-
-    Raises `HandlerColourError` naming the first handler of the other colour: called by
-    units of work before they open a connection, so a refusal leaves nothing open.
-    """
-    return [
-        (
-            projection.name,
-            checked_handlers(projection, awaits=async_accepts_coroutines, host="unit of work"),
-        )
-        for projection in inline
-    ]
 
 
 class _Closable(AsyncSQLConnection, Protocol):

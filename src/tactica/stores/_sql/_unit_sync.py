@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
@@ -15,7 +15,7 @@ from tactica.outbox import OutboxMessage
 from tactica.ports._events import AppendResult
 from tactica.ports._projection_like import ProjectionLike
 from tactica.ports._snapshots_sync import SnapshotStore
-from tactica.projections._projection import checked_handlers
+from tactica.stores._inline_sync import checked_inline
 from tactica.stores._sql._dialect import dialect_named
 from tactica.stores._sql._es_repository_sync import SQLEventSourcedRepository
 from tactica.stores._sql._outbox import INSERT_OUTBOX, outbox_row
@@ -28,23 +28,6 @@ from tactica.uow._unit_sync import UnitOfWork
 __all__ = ["SQLUnitOfWork", "checked_inline"]
 
 R = TypeVar("R")
-
-Inline = list[tuple[str, Mapping[type, Callable[[Any, Any], object]]]]
-
-
-def checked_inline(inline: Sequence[ProjectionLike]) -> Inline:
-    """Return each inline projection's name and handlers, once all are of this colour.
-
-    Raises `HandlerColourError` naming the first handler of the other colour: called by
-    units of work before they open a connection, so a refusal leaves nothing open.
-    """
-    return [
-        (
-            projection.name,
-            checked_handlers(projection, awaits=accepts_coroutines, host="unit of work"),
-        )
-        for projection in inline
-    ]
 
 
 class _Closable(SQLConnection, Protocol):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tactica.errors import AggregateAlreadyExistsError, AggregateNotFoundError, ConcurrencyError
+from tactica.stores.memory._event_log import InMemoryEventLog
+from tactica.stores.memory._read_models import InlineWrites
 from tactica.uow._session import WriteKind, conflict
 
 __all__ = ["Change", "InMemoryDatabase", "StoredAggregate"]
@@ -44,12 +46,19 @@ class InMemoryDatabase:
     Several repositories (one per unit of work, like database sessions) work on one
     database; `apply` checks every change's expected version and then applies all of them,
     or none, under one lock, exactly like a transaction with ``UPDATE ... WHERE version``.
+
+    Its `log` holds the documents of inline projections (see the unit of work's
+    ``inline``): read them with an event store on it, ``InMemoryEventStore(database.log)``,
+    as SQL readers read the read-model tables of the database the unit writes.
     """
 
-    __slots__ = ("_lock", "_outbox", "_tables")
+    __slots__ = ("_lock", "_outbox", "_tables", "log")
 
     def __init__(self) -> None:
-        """Create an empty database."""
+        """Create an empty database, with an empty `log` for inline read models."""
+        # No parameter: DI containers build the database from its constructor alone.
+        self.log = InMemoryEventLog()
+        """Where inline projections' documents are kept, with the generation readers see."""
         self._lock = threading.Lock()
         self._tables: dict[str, dict[Any, StoredAggregate]] = {}
         self._outbox: dict[Any, Any] = {}
@@ -59,10 +68,18 @@ class InMemoryDatabase:
         with self._lock:
             return self._tables.get(table, {}).get(aggregate_id)
 
-    def apply(self, changes: Iterable[Change], outbox: Iterable[Any] = ()) -> None:
-        """Apply all `changes` and store the `outbox` messages atomically, or raise and do none.
+    def apply(
+        self,
+        changes: Iterable[Change],
+        outbox: Iterable[Any] = (),
+        inline: Sequence[InlineWrites] = (),
+    ) -> bool:
+        """Apply all `changes`, the `outbox` messages and `inline` writes atomically, or none.
 
         Outbox messages are keyed by ``message_id``; storing one twice is a conflict.
+        Return ``False``, having stored nothing, when an inline projection's documents
+        changed after its handlers read them (see `InMemoryEventLog.apply_inline`); raise
+        on a conflict of `changes` or `outbox`.
         """
         changes = list(changes)
         messages = list(outbox)
@@ -73,17 +90,25 @@ class InMemoryDatabase:
             if len(set(ids)) != len(ids) or any(key in self._outbox for key in ids):
                 msg = "an outbox message with one of these ids is already stored"
                 raise ConcurrencyError(msg)
-            self._outbox.update(zip(ids, messages, strict=True))
-            for change in changes:
-                rows = self._tables.setdefault(change.table, {})
-                if change.source is not None and change.source != change.table:
-                    del self._tables[change.source][change.aggregate_id]
-                elif change.kind is WriteKind.DELETE:
-                    del rows[change.aggregate_id]
-                if change.kind is not WriteKind.DELETE:
-                    rows[change.aggregate_id] = StoredAggregate(
-                        change.expected_version + 1, change.state
-                    )
+
+            def store() -> None:
+                self._outbox.update(zip(ids, messages, strict=True))
+                for change in changes:
+                    rows = self._tables.setdefault(change.table, {})
+                    if change.source is not None and change.source != change.table:
+                        del self._tables[change.source][change.aggregate_id]
+                    elif change.kind is WriteKind.DELETE:
+                        del rows[change.aggregate_id]
+                    if change.kind is not WriteKind.DELETE:
+                        rows[change.aggregate_id] = StoredAggregate(
+                            change.expected_version + 1, change.state
+                        )
+
+            if not inline:
+                store()
+                return True
+            # Both locks, always in this order: readers of either never see half a commit.
+            return self.log.apply_inline(inline, store)
 
     def load_any(
         self, tables: Iterable[str], aggregate_id: Any

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from tactica.errors import CheckpointConflictError
@@ -21,13 +21,20 @@ from tactica.ports._projection_records import (
     stale_generation,
 )
 
-__all__ = ["Collection", "InMemoryReadModels", "Writes"]
+__all__ = ["Collection", "InMemoryReadModels", "InlineWrites", "Writes"]
 
 Collection = tuple[str, int, str]
 """A read-model collection: (projection, generation, collection)."""
 
 Writes = Mapping[Collection, Mapping[str, bytes | None]]
 """A batch's document changes: new JSON by key, or ``None`` for a deletion."""
+
+InlineWrites = tuple[str, int, int, Writes]
+"""An inline projection's changes: (projection, generation, turn, writes).
+
+They were made by handlers that read the documents of `generation` while the
+projection's turn counter (see `InMemoryReadModels.inline_turn`) was `turn`.
+"""
 
 
 class InMemoryReadModels:
@@ -43,6 +50,9 @@ class InMemoryReadModels:
         self._last_generation: dict[str, int] = {}
         self._dead_letters: dict[str, list[DeadLetter]] = {}
         self._leases: dict[str, tuple[str, float]] = {}
+        # Counts every change of a projection's documents: inline handlers read, change and
+        # write shared documents, so a commit applies their writes only if none changed since.
+        self._turns: dict[str, int] = {}
 
     def _move_checkpoint(self, checkpoint: str, after: int, to: int) -> None:
         if self._checkpoints.get(checkpoint, 0) != after:
@@ -74,13 +84,45 @@ class InMemoryReadModels:
         with self._lock:
             self._fence(projection, checkpoint, after, generation)
             self._move_checkpoint(checkpoint, after, to)
-            for collection, changes in writes.items():
-                stored = self._documents.setdefault(collection, {})
-                for key, document in changes.items():
-                    if document is None:
-                        stored.pop(key, None)
-                    else:
-                        stored[key] = document
+            self._write(projection, writes)
+
+    def _write(self, projection: str, writes: Writes) -> None:
+        self._turns[projection] = self._turns.get(projection, 0) + 1
+        for collection, changes in writes.items():
+            stored = self._documents.setdefault(collection, {})
+            for key, document in changes.items():
+                if document is None:
+                    stored.pop(key, None)
+                else:
+                    stored[key] = document
+
+    def inline_turn(self, projection: str) -> tuple[int, int]:
+        """Return the generation readers of `projection` see and its turn counter.
+
+        Inline handlers write to that generation; `apply_inline` takes their writes only
+        while both are unchanged.
+        """
+        with self._lock:
+            return self._generations.get(projection, 1), self._turns.get(projection, 0)
+
+    def apply_inline(self, inline: Sequence[InlineWrites], then: Callable[[], None]) -> bool:
+        """Apply inline projections' writes and call `then`, atomically, or do neither.
+
+        Return ``False`` (having done nothing) when a projection's documents changed, or a
+        rebuilt generation was swapped in, after its handlers read them: they must run
+        again on what is stored now. `then` (the rest of the commit) must not raise.
+        """
+        with self._lock:
+            for projection, generation, turn, _ in inline:
+                if (self._generations.get(projection, 1), self._turns.get(projection, 0)) != (
+                    generation,
+                    turn,
+                ):
+                    return False
+            then()
+            for projection, _, _, writes in inline:
+                self._write(projection, writes)
+            return True
 
     def park(self, checkpoint: str, after: int, letter: DeadLetter, *, generation: int) -> None:
         """Keep `letter` and move `checkpoint` from `after` past its event, or do neither."""
@@ -136,6 +178,7 @@ class InMemoryReadModels:
             self._checkpoints.pop(name, None)
             self._checkpoints[projection] = rebuilt
             self._generations[projection] = generation
+            self._turns[projection] = self._turns.get(projection, 0) + 1
             for collection in [c for c in self._documents if c[:2] == (projection, old)]:
                 del self._documents[collection]
 

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from tactica._acompat import accepts_coroutines
 from tactica.codec import JsonCodec
 from tactica.outbox import OutboxMessage
+from tactica.ports._projection_like import ProjectionLike
+from tactica.stores._inline_sync import checked_inline
 from tactica.stores.memory._database import InMemoryDatabase
+from tactica.stores.memory._projections_sync import InMemoryProjectionTransaction
+from tactica.stores.memory._read_models import InlineWrites
 from tactica.stores.memory._repository_sync import InMemoryRepository
 from tactica.uow._unit_sync import UnitOfWork
 
@@ -18,6 +25,13 @@ R = TypeVar("R")
 
 class InMemoryUnitOfWork(UnitOfWork):
     """A unit of work over an `InMemoryDatabase`: all repositories commit in one atomic step.
+
+    `inline` projections are updated in the commit, from the events of the touched
+    aggregates, exactly as in the SQL units of work: their documents (in ``database.log``,
+    read by ``InMemoryEventStore(database.log)``) are stored with the aggregates and
+    the outbox messages or, when a handler raises, nothing is. Commits feeding one inline
+    projection take turns: if another changed its documents while the handlers ran, they
+    run again on what is stored now, so no update of a shared document is lost.
 
     Examples:
         >>> from tactica import InMemoryDatabase
@@ -40,8 +54,15 @@ class InMemoryUnitOfWork(UnitOfWork):
         1
     """
 
-    def __init__(self, database: InMemoryDatabase, *, codec: JsonCodec | None = None) -> None:
+    def __init__(
+        self,
+        database: InMemoryDatabase,
+        *,
+        codec: JsonCodec | None = None,
+        inline: Sequence[ProjectionLike] = (),
+    ) -> None:
         """Work on `database`; make repositories with `repository`."""
+        self._inline = checked_inline(inline)
         super().__init__(codec=codec)
         self.database = database
 
@@ -60,7 +81,35 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     def _store(self, outbox: list[OutboxMessage]) -> int:
         writes = [(repository, repository.changes()) for repository in self._repositories]
-        self.database.apply([change for _, changes in writes for change in changes], outbox)
+        changes = [change for _, changes in writes for change in changes]
+        events = self._pending_events()
+        while True:
+            staged, callbacks = self._project_inline(events)
+            if self.database.apply(changes, outbox, staged):
+                break
         for repository, changes in writes:
             repository.acknowledge(changes)
+        for callback in callbacks:
+            callback()
         return 0
+
+    def _project_inline(
+        self, events: Sequence[object]
+    ) -> tuple[list[InlineWrites], list[Callable[[], object]]]:
+        staged: list[InlineWrites] = []
+        callbacks: list[Callable[[], object]] = []
+        log = self.database.log
+        for name, handlers in self._inline:
+            if not any(type(event) in handlers for event in events):
+                continue
+            generation, turn = log.inline_turn(name)
+            tx = InMemoryProjectionTransaction(log, name, generation, replaying=False)
+            for event in events:
+                handler = handlers.get(type(event))
+                if handler is not None:
+                    result = handler(event, tx)
+                    if accepts_coroutines and inspect.isawaitable(result):
+                        result = result
+            staged.append((name, generation, turn, tx.staged))
+            callbacks.extend(tx.callbacks)
+        return staged, callbacks
