@@ -10,6 +10,7 @@ import asyncio
 import pytest
 
 from tactica.dataclasses import AggregateRoot, DomainEvent
+from tactica.domain.naming import storage_name
 from tactica.errors import HandlerColourError
 from tactica.projections import (
     AsyncProjectionTransaction,
@@ -75,7 +76,7 @@ async def test_concurrent_commits_feeding_one_document_lose_no_update() -> None:
     await asyncio.gather(*(send(f"box-{n}") for n in range(20)))
     store = AsyncInMemoryEventStore(database.log)
     assert await store.document("counts", "sent", "ada") == {"count": 20}
-    assert database.count(f"{Outbox.__module__}:{Outbox.__qualname__}") == 20
+    assert database.count(storage_name(Outbox)) == 20
 
 
 def test_the_async_memory_unit_refuses_a_sync_inline_handler() -> None:
