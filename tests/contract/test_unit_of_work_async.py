@@ -61,18 +61,18 @@ class TestAsyncInMemoryUnitOfWork(AsyncUnitOfWorkContract):
     def new_unit_of_work(self) -> Any:
         return MemoryShop(self.database)
 
-    async def outbox_ids(self) -> set[str]:
-        return {str(message.message_id) for message in self.database.outbox()}
+    async def outbox_ids(self) -> list[str]:
+        return [str(message.message_id) for message in self.database.outbox()]
 
 
 class _SQLContract(AsyncUnitOfWorkContract):
     """Outbox rows read back through one more unit of work's own connection."""
 
-    async def outbox_ids(self) -> set[str]:
+    async def outbox_ids(self) -> list[str]:
         uow: AsyncSQLUnitOfWork = self.new_unit_of_work()
         async with uow:
             rows = await uow.connection.fetch("SELECT message_id FROM tactica_outbox")
-        return {row[0] for row in rows}
+        return [str(row[0]) for row in rows]
 
 
 class SQLiteShop(AsyncSQLiteUnitOfWork):

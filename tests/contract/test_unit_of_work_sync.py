@@ -62,18 +62,18 @@ class TestInMemoryUnitOfWork(UnitOfWorkContract):
     def new_unit_of_work(self) -> Any:
         return MemoryShop(self.database)
 
-    def outbox_ids(self) -> set[str]:
-        return {str(message.message_id) for message in self.database.outbox()}
+    def outbox_ids(self) -> list[str]:
+        return [str(message.message_id) for message in self.database.outbox()]
 
 
 class _SQLContract(UnitOfWorkContract):
     """Outbox rows read back through one more unit of work's own connection."""
 
-    def outbox_ids(self) -> set[str]:
+    def outbox_ids(self) -> list[str]:
         uow: SQLUnitOfWork = self.new_unit_of_work()
         with uow:
             rows = uow.connection.fetch("SELECT message_id FROM tactica_outbox")
-        return {row[0] for row in rows}
+        return [str(row[0]) for row in rows]
 
 
 class SQLiteShop(SQLiteUnitOfWork):
