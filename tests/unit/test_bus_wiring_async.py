@@ -98,7 +98,8 @@ async def by_hidden_name(
 ) -> str:
     assert isinstance(clock, Clock)
     assert rate.denominator == 2
-    return type(work).__name__
+    async with work:  # leaving the block closes the connection the unit opened
+        return type(work).__name__
 
 
 @pytest.mark.asyncio

@@ -99,7 +99,8 @@ def by_hidden_name(
 ) -> str:
     assert isinstance(clock, Clock)
     assert rate.denominator == 2
-    return type(work).__name__
+    with work:  # leaving the block closes the connection the unit opened
+        return type(work).__name__
 
 
 def test_a_unit_of_work_is_found_by_an_abstract_base_of_one_contexts_class() -> None:
